@@ -1,0 +1,105 @@
+"""``partialloading info``: what an instance is, before any method runs."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from instances.model import Instance, meets
+from instances.structure import analyze, sharing_stats
+
+
+def served_bounds(instance: Instance) -> tuple[int, int]:
+    """Return a quick (lower, upper) idea of how many users can be served.
+
+    Lower: the best single model served alone, its cheapest users in full batches
+    after a cold load (a feasible schedule). Upper: every served user k of model
+    i costs at least p_k / B + mu_i + beta_i / b_i, and the first batch loads a
+    whole model, so no schedule serves more than the longest prefix of users,
+    cheapest first, whose costs plus the smallest model load fit the latest
+    deadline. Both ignore per-user deadlines except through the latest one.
+    """
+    deadline = float(instance.user_deadline.max()) if instance.num_users else 0.0
+    cold = instance.loading.time(instance.model_bytes)
+    lower = 0
+    for i, users in enumerate(instance.model_users):
+        if not len(users):
+            continue
+        m = instance.models[i]
+        n = np.arange(1, len(users) + 1)
+        cost = (
+            np.cumsum(instance.upload_s[users])
+            + m.mu_s * n
+            + m.beta_s * -(-n // m.max_batch)
+            + cold[i]
+        )
+        # All n users finish by the last batch's end, so each must allow it.
+        deadlines = np.minimum.accumulate(instance.user_deadline[users])
+        fits = [meets(c, d) for c, d in zip(cost, deadlines, strict=True)]
+        lower = max(lower, int(np.sum(np.cumprod(fits))))
+    per_user = np.array(
+        [
+            instance.upload_s[k]
+            + instance.models[i].mu_s
+            + instance.models[i].beta_s / instance.models[i].max_batch
+            for k, i in enumerate(instance.user_model)
+        ]
+    )
+    active = instance.active_models()
+    first_load = float(cold[active].min()) if len(active) else 0.0
+    prefix = np.cumsum(np.sort(per_user)) + first_load
+    upper = int(np.sum(prefix <= deadline * (1 + 1e-9)))
+    return lower, upper
+
+
+def describe(instance: Instance) -> str:
+    """Return a readable description: sizes, clusters, BLS test, sharing, bounds."""
+    k, i, j = instance.num_users, instance.num_models, instance.num_blocks
+    active = instance.active_models()
+    structure = analyze(instance)
+    stats = sharing_stats(instance)
+    mb = instance.model_bytes / 1e6
+    lines = [
+        f"instance   {instance.name}",
+        f"sizes      {k} users, {i} models ({len(active)} requested), {j} blocks",
+        f"deadline   {1000 * instance.deadline_s:g} ms common"
+        + (" (some users have their own)" if instance.has_user_deadlines else "")
+        + f", slot {1000 * instance.slot_s:g} ms ({int(instance.deadline_s / instance.slot_s + 1e-9)} slots)",
+        f"bandwidth  {instance.bandwidth_hz / 1e6:g} MHz; loading "
+        f"{instance.loading.disk_bytes_per_s / 1e6:g} MB/s disk + "
+        f"{instance.loading.pcie_bytes_per_s / 1e9:g} GB/s PCIe",
+        f"models     {mb.min():.2f}-{mb.max():.2f} MB, cold load "
+        f"{1000 * instance.loading.time(instance.model_bytes.min()):.1f}-"
+        f"{1000 * instance.loading.time(instance.model_bytes.max()):.1f} ms",
+        f"uploads    {1000 * instance.upload_s.sum():.2f} ms for all users at full bandwidth"
+        if k
+        else "uploads    no users",
+    ]
+    if structure.is_bls:
+        lines.append(
+            f"structure  bottom-layer sharing (BLS, Definition 2): "
+            f"{len(structure.clusters)} clusters of requested models"
+        )
+    else:
+        lines.append(f"structure  general (not BLS): {structure.reason}")
+    for m, cluster in enumerate(structure.clusters[:12], start=1):
+        names = ", ".join(instance.models[t].id for t in cluster.models[:6])
+        more = f", ... ({len(cluster.models)} models)" if len(cluster.models) > 6 else ""
+        depth = (
+            f"; shared depths l_i {min(cluster.depth)}-{max(cluster.depth)}, "
+            f"W_m has {len(cluster.shared)} layers"
+            if structure.is_bls
+            else ""
+        )
+        lines.append(f"  cluster {m}: {names}{more}{depth}")
+    if len(structure.clusters) > 12:
+        lines.append(f"  ... {len(structure.clusters) - 12} more clusters")
+    lines.append(
+        f"sharing    layers shared per model: mean {100 * stats['layer_share'].mean():.1f}% "
+        f"(theta counts layers); bytes shared: mean {100 * stats['byte_share'].mean():.1f}%"
+    )
+    lower, upper = served_bounds(instance)
+    lines.append(
+        f"served     between {lower} (best single model) and {upper} (loads ignored "
+        f"but one) of {k} users"
+    )
+    return "\n".join(lines)

@@ -1,0 +1,139 @@
+"""The one Result type of every method, its status, and the method options."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from instances.model import Instance
+from instances.schedule import Evaluation, Schedule, schedule_to_dict
+from instances.timing import OPTIMAL, Bandwidth
+
+
+class Status(str, Enum):
+    """How a method ended. Each outcome is distinct (no collapsed statuses).
+
+    ``optimal``      proven optimal for the problem of spec §2 (continuous time,
+                     the schedule's own reuse and bandwidth settings);
+    ``feasible``     a valid schedule without such a proof (heuristics, slotted
+                     methods, or a solver whose bound is not tight);
+    ``time_limit``   a limit stopped the search; the schedule is the incumbent;
+    ``no_solution``  a limit stopped the search before any incumbent (the
+                     schedule is then empty);
+    ``infeasible``   the solver claims its model is infeasible (always a bug
+                     here: the empty schedule is feasible);
+    ``error``        the solver failed.
+    """
+
+    OPTIMAL = "optimal"
+    FEASIBLE = "feasible"
+    TIME_LIMIT = "time_limit"
+    NO_SOLUTION = "no_solution"
+    INFEASIBLE = "infeasible"
+    ERROR = "error"
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """Options every method accepts (methods ignore those that do not apply).
+
+    Parameters
+    ----------
+    reuse_blocks
+        Plan and evaluate with partial loading (True) or independent loading.
+    bandwidth
+        Optimal split of eq. (12), or r equal sub-channels (Fig. 8 ablation).
+    time_limit
+        Wall-clock limit in seconds for searching methods; None = no limit.
+    seed
+        Random seed for solvers that take one.
+    threads
+        Solver threads (HiGHS ``threads``, CP-SAT ``num_workers``).
+    mip_gap
+        Relative gap at which a MILP solver may stop (0 = prove optimality).
+    solver
+        Pyomo solver name for the MILP (default HiGHS).
+    """
+
+    reuse_blocks: bool = True
+    bandwidth: Bandwidth = OPTIMAL
+    time_limit: float | None = None
+    seed: int = 0
+    threads: int = 1
+    mip_gap: float = 0.0
+    solver: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.time_limit is not None and not self.time_limit > 0:
+            raise ValueError(f"time_limit: must be > 0, got {self.time_limit!r}")
+        if self.threads < 1:
+            raise ValueError(f"threads: must be >= 1, got {self.threads!r}")
+        if not 0 <= self.mip_gap < 1:
+            raise ValueError(f"mip_gap: must be in [0, 1), got {self.mip_gap!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What a method returns to the registry, before evaluation.
+
+    ``bound`` is a proven upper bound on the users any schedule can serve (None
+    when the method proves nothing). ``build_time_s`` is the part of the run spent
+    building a model. ``info`` holds method-specific facts (model size, solver
+    status, resolution, ...); values must be JSON-serializable.
+    """
+
+    schedule: Schedule
+    status: Status
+    bound: int | None = None
+    build_time_s: float = 0.0
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """The result of one method on one instance, judged by the evaluator.
+
+    ``served`` is recomputed by :func:`instances.schedule.evaluate`, never taken
+    from the method. ``runtime_s`` is the method's total wall-clock time,
+    ``build_time_s`` the part spent building a model (so the solve time is the
+    difference). ``gap`` = (bound - served) / max(1, served), one formula for
+    every method; None without a bound.
+    """
+
+    method: str
+    instance: str
+    status: Status
+    served: int
+    num_users: int
+    bound: int | None
+    runtime_s: float
+    build_time_s: float
+    schedule: Schedule
+    evaluation: Evaluation
+    info: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def gap(self) -> float | None:
+        if self.bound is None:
+            return None
+        return (self.bound - self.served) / max(1, self.served)
+
+    @property
+    def served_ratio(self) -> float:
+        return self.served / self.num_users if self.num_users else 1.0
+
+    def to_dict(self, instance: Instance) -> dict[str, Any]:
+        """Return the schedule file document (spec §3) of this result."""
+        return schedule_to_dict(
+            instance,
+            self.schedule,
+            self.evaluation,
+            method=self.method,
+            status=self.status.value,
+            bound=self.bound,
+            gap=self.gap,
+            runtime_s=self.runtime_s,
+            build_time_s=self.build_time_s,
+            info=self.info,
+        )
