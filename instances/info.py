@@ -58,19 +58,23 @@ def describe(instance: Instance) -> str:
     structure = analyze(instance)
     stats = sharing_stats(instance)
     mb = instance.model_bytes / 1e6
+    slots = int(instance.deadline_s / instance.slot_s + 1e-9)
     lines = [
         f"instance   {instance.name}",
         f"sizes      {k} users, {i} models ({len(active)} requested), {j} blocks",
         f"deadline   {1000 * instance.deadline_s:g} ms common"
         + (" (some users have their own)" if instance.has_user_deadlines else "")
-        + f", slot {1000 * instance.slot_s:g} ms ({int(instance.deadline_s / instance.slot_s + 1e-9)} slots)",
+        + f", slot {1000 * instance.slot_s:g} ms ({slots} slots)",
         f"bandwidth  {instance.bandwidth_hz / 1e6:g} MHz; loading "
         f"{instance.loading.disk_bytes_per_s / 1e6:g} MB/s disk + "
         f"{instance.loading.pcie_bytes_per_s / 1e9:g} GB/s PCIe",
         f"models     {mb.min():.2f}-{mb.max():.2f} MB, cold load "
         f"{1000 * instance.loading.time(instance.model_bytes.min()):.1f}-"
-        f"{1000 * instance.loading.time(instance.model_bytes.max()):.1f} ms",
-        f"uploads    {1000 * instance.upload_s.sum():.2f} ms for all users at full bandwidth"
+        f"{1000 * instance.loading.time(instance.model_bytes.max()):.1f} ms"
+        if i
+        else "models     none",
+        f"uploads    {1000 * instance.upload_s.sum():.2f} ms for all users "
+        "at full bandwidth"
         if k
         else "uploads    no users",
     ]
@@ -83,7 +87,9 @@ def describe(instance: Instance) -> str:
         lines.append(f"structure  general (not BLS): {structure.reason}")
     for m, cluster in enumerate(structure.clusters[:12], start=1):
         names = ", ".join(instance.models[t].id for t in cluster.models[:6])
-        more = f", ... ({len(cluster.models)} models)" if len(cluster.models) > 6 else ""
+        more = (
+            f", ... ({len(cluster.models)} models)" if len(cluster.models) > 6 else ""
+        )
         depth = (
             f"; shared depths l_i {min(cluster.depth)}-{max(cluster.depth)}, "
             f"W_m has {len(cluster.shared)} layers"
@@ -93,10 +99,13 @@ def describe(instance: Instance) -> str:
         lines.append(f"  cluster {m}: {names}{more}{depth}")
     if len(structure.clusters) > 12:
         lines.append(f"  ... {len(structure.clusters) - 12} more clusters")
-    lines.append(
-        f"sharing    layers shared per model: mean {100 * stats['layer_share'].mean():.1f}% "
-        f"(theta counts layers); bytes shared: mean {100 * stats['byte_share'].mean():.1f}%"
-    )
+    if i:
+        layers = 100 * stats["layer_share"].mean()
+        bytes_ = 100 * stats["byte_share"].mean()
+        lines.append(
+            f"sharing    layers shared per model: mean {layers:.1f}% "
+            f"(theta counts layers); bytes shared: mean {bytes_:.1f}%"
+        )
     lower, upper = served_bounds(instance)
     lines.append(
         f"served     between {lower} (best single model) and {upper} (loads ignored "

@@ -36,6 +36,13 @@ def _fields(
     return obj
 
 
+def check_format(data: Any, expected: str) -> None:
+    """Refuse a document whose ``format`` is not ``expected`` (checked first, so that
+    a schedule passed as an instance says so, rather than listing missing fields)."""
+    if isinstance(data, dict) and "format" in data and data["format"] != expected:
+        raise InputError(f'format: expected "{expected}", got {data["format"]!r}')
+
+
 def _list(path: str, obj: Any) -> list:
     if not isinstance(obj, list):
         raise InputError(f"{path}: expected a list, got {type(obj).__name__}")
@@ -61,9 +68,8 @@ def instance_from_dict(data: Any) -> Instance:
         Naming the offending path, on any malformed or invalid content.
     """
     top = ("format", "name", "deadline_s", "slot_s", "bandwidth_hz", "loading")
+    check_format(data, FORMAT)
     _fields("", data, (*top, "blocks", "models", "users"), ("description", "meta"))
-    if data["format"] != FORMAT:
-        raise InputError(f'format: expected "{FORMAT}", got {data["format"]!r}')
     loading = data["loading"]
     _fields("loading", loading, ("disk_bytes_per_s", "pcie_bytes_per_s"))
     blocks = []
@@ -74,9 +80,7 @@ def instance_from_dict(data: Any) -> Instance:
     for i, raw in enumerate(_list("models", data["models"])):
         _fields(f"models[{i}]", raw, ("id", "blocks", "mu_s", "beta_s", "max_batch"))
         _list(f"models[{i}].blocks", raw["blocks"])
-        models.append(
-            _build(f"models[{i}]", lambda raw=raw: Model(**{**raw, "blocks": tuple(raw["blocks"])}))
-        )
+        models.append(_build(f"models[{i}]", lambda raw=raw: Model(**raw)))
     users = []
     for k, raw in enumerate(_list("users", data["users"])):
         _fields(
@@ -133,7 +137,9 @@ def instance_to_dict(instance: Instance) -> dict[str, Any]:
             "disk_bytes_per_s": _number(instance.loading.disk_bytes_per_s),
             "pcie_bytes_per_s": _number(instance.loading.pcie_bytes_per_s),
         },
-        "blocks": [{"id": b.id, "size_bytes": _number(b.size_bytes)} for b in instance.blocks],
+        "blocks": [
+            {"id": b.id, "size_bytes": _number(b.size_bytes)} for b in instance.blocks
+        ],
         "models": [
             {
                 "id": m.id,
@@ -149,22 +155,49 @@ def instance_to_dict(instance: Instance) -> dict[str, Any]:
 
 
 def read_json(path: str | Path) -> Any:
-    """Read a JSON file, turning I/O and syntax errors into :class:`InputError`."""
+    """Read a JSON file, turning I/O and syntax errors into :class:`InputError`.
+
+    ``NaN``, ``Infinity`` and overflowing literals such as ``1e999`` are refused
+    with their path in the document (JSON itself has no non-finite numbers).
+    """
     path = Path(path)
     try:
-        text = path.read_text()
+        text = path.read_text(encoding="utf-8")
     except OSError as error:
         raise InputError(f"{path}: cannot read file ({error.strerror})") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not a UTF-8 text file") from None
     try:
-        return json.loads(text, parse_constant=_reject_constant)
+        data = json.loads(text)
+        where = _non_finite(data, "")
     except json.JSONDecodeError as error:
         raise InputError(
-            f"{path}: malformed JSON at line {error.lineno} column {error.colno} ({error.msg})"
+            f"{path}: malformed JSON at line {error.lineno} column {error.colno} "
+            f"({error.msg})"
         ) from None
+    except RecursionError:
+        raise InputError(f"{path}: JSON nested too deeply") from None
+    if where is not None:
+        raise InputError(f"{path}: {where}: non-finite number is not allowed")
+    return data
 
 
-def _reject_constant(name: str) -> float:
-    raise InputError(f"non-finite number {name} is not allowed")
+def _non_finite(obj: Any, path: str) -> str | None:
+    """Return the path of the first non-finite float in ``obj``, or None."""
+    if isinstance(obj, float):
+        return None if math.isfinite(obj) else path or "(top)"
+    if isinstance(obj, dict):
+        prefix = f"{path}." if path else ""
+        children = ((f"{prefix}{key}", value) for key, value in obj.items())
+    elif isinstance(obj, list):
+        children = ((f"{path}[{n}]", value) for n, value in enumerate(obj))
+    else:
+        return None
+    for sub, value in children:
+        where = _non_finite(value, sub)
+        if where is not None:
+            return where
+    return None
 
 
 def load_instance(path: str | Path) -> Instance:
@@ -173,14 +206,30 @@ def load_instance(path: str | Path) -> Instance:
     Raises
     ------
     InputError
-        On unreadable files, malformed JSON or invalid content (naming the path).
+        On unreadable files, malformed JSON or invalid content; the message starts
+        with the file name, then the path in the document.
     """
-    return instance_from_dict(read_json(path))
+    data = read_json(path)
+    try:
+        return instance_from_dict(data)
+    except InputError as error:
+        raise InputError(f"{path}: {error}") from None
 
 
 def write_json(path: str | Path, data: Any) -> None:
-    """Write ``data`` as indented JSON; refuses NaN and infinity."""
-    Path(path).write_text(json.dumps(data, indent=1, allow_nan=False) + "\n")
+    """Write ``data`` as indented JSON; refuses NaN and infinity.
+
+    Numpy scalars and arrays (e.g. in a method's ``info``) are written as plain
+    numbers and lists.
+    """
+    text = json.dumps(data, indent=1, allow_nan=False, default=_plain)
+    Path(path).write_text(text + "\n")
+
+
+def _plain(obj: Any) -> Any:
+    if hasattr(obj, "tolist"):  # numpy scalar or array
+        return obj.tolist()
+    raise TypeError(f"cannot write {type(obj).__name__} as JSON")
 
 
 def save_instance(instance: Instance, path: str | Path) -> None:

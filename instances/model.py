@@ -14,6 +14,7 @@ re-runs the validation.
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,18 +32,37 @@ def meets(end_s: float, deadline_s: float) -> bool:
     return end_s <= deadline_s * (1.0 + DEADLINE_RTOL)
 
 
-def _positive(path: str, value: Any) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+def _number(path: str, value: Any) -> float:
+    """Return ``value`` as a float; refuse bools, strings and non-finite values.
+
+    Numpy scalars are accepted (generators produce them) and stored as floats,
+    so every record holds plain Python numbers that JSON can write.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise ValueError(f"{path}: expected a number, got {value!r}")
-    if not math.isfinite(value) or value <= 0:
+    if not math.isfinite(value):
+        raise ValueError(f"{path}: must be finite, got {value!r}")
+    return float(value)
+
+
+def _positive(path: str, value: Any) -> float:
+    number = _number(path, value)
+    if number <= 0:
         raise ValueError(f"{path}: must be finite and > 0, got {value!r}")
+    return number
 
 
-def _nonnegative(path: str, value: Any) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValueError(f"{path}: expected a number, got {value!r}")
-    if not math.isfinite(value) or value < 0:
+def _nonnegative(path: str, value: Any) -> float:
+    number = _number(path, value)
+    if number < 0:
         raise ValueError(f"{path}: must be finite and >= 0, got {value!r}")
+    return number
+
+
+def _set_numbers(record: Any, check: Any, *names: str) -> None:
+    """Validate the numeric fields ``names`` of a frozen record with ``check``."""
+    for name in names:
+        object.__setattr__(record, name, check(name, getattr(record, name)))
 
 
 def _identifier(path: str, value: Any) -> None:
@@ -58,8 +78,7 @@ class Loading:
     pcie_bytes_per_s: float
 
     def __post_init__(self) -> None:
-        _positive("disk_bytes_per_s", self.disk_bytes_per_s)
-        _positive("pcie_bytes_per_s", self.pcie_bytes_per_s)
+        _set_numbers(self, _positive, "disk_bytes_per_s", "pcie_bytes_per_s")
 
     @property
     def seconds_per_byte(self) -> float:
@@ -80,7 +99,7 @@ class Block:
 
     def __post_init__(self) -> None:
         _identifier("id", self.id)
-        _positive("size_bytes", self.size_bytes)
+        _set_numbers(self, _positive, "size_bytes")
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,14 +119,16 @@ class Model:
             raise ValueError("blocks: a model needs at least one block")
         for b, block in enumerate(self.blocks):
             _identifier(f"blocks[{b}]", block)
-        _nonnegative("mu_s", self.mu_s)
-        _nonnegative("beta_s", self.beta_s)
+        _set_numbers(self, _nonnegative, "mu_s", "beta_s")
         if (
             isinstance(self.max_batch, bool)
-            or not isinstance(self.max_batch, int)
+            or not isinstance(self.max_batch, numbers.Integral)
             or self.max_batch < 1
         ):
-            raise ValueError(f"max_batch: must be an integer >= 1, got {self.max_batch!r}")
+            raise ValueError(
+                f"max_batch: must be an integer >= 1, got {self.max_batch!r}"
+            )
+        object.__setattr__(self, "max_batch", int(self.max_batch))
 
     def compute_time(self, batch_size: int) -> float:
         """Return t_comp = mu * b + beta (eq. 9) for a batch of ``batch_size`` users."""
@@ -127,10 +148,9 @@ class User:
     def __post_init__(self) -> None:
         _identifier("id", self.id)
         _identifier("model", self.model)
-        _positive("data_bits", self.data_bits)
-        _positive("spectral_efficiency", self.spectral_efficiency)
+        _set_numbers(self, _positive, "data_bits", "spectral_efficiency")
         if self.deadline_s is not None:
-            _positive("deadline_s", self.deadline_s)
+            _set_numbers(self, _positive, "deadline_s")
 
     @property
     def p(self) -> float:
@@ -189,9 +209,7 @@ class Instance:
 
     def __post_init__(self) -> None:
         _identifier("name", self.name)
-        _positive("deadline_s", self.deadline_s)
-        _positive("slot_s", self.slot_s)
-        _positive("bandwidth_hz", self.bandwidth_hz)
+        _set_numbers(self, _positive, "deadline_s", "slot_s", "bandwidth_hz")
         if not isinstance(self.loading, Loading):
             raise ValueError("loading: expected a Loading record")
         for attr in ("blocks", "models", "users"):
@@ -205,7 +223,9 @@ class Instance:
             seen: set[str] = set()
             for b, block in enumerate(model.blocks):
                 if block not in self.block_index:
-                    raise ValueError(f'models[{i}].blocks[{b}]: unknown block "{block}"')
+                    raise ValueError(
+                        f'models[{i}].blocks[{b}]: unknown block "{block}"'
+                    )
                 if block in seen:
                     raise ValueError(
                         f'models[{i}].blocks[{b}]: block "{block}" listed twice'
@@ -220,11 +240,16 @@ class Instance:
             np.array([self.block_index[b] for b in m.blocks], dtype=np.int64)
             for m in self.models
         )
-        umodel = np.array([self.model_index[u.model] for u in self.users], dtype=np.int64)
+        umodel = np.array(
+            [self.model_index[u.model] for u in self.users], dtype=np.int64
+        )
         p = np.array([u.p for u in self.users], dtype=float)
         upload = p / self.bandwidth_hz
         deadline = np.array(
-            [self.deadline_s if u.deadline_s is None else u.deadline_s for u in self.users],
+            [
+                self.deadline_s if u.deadline_s is None else u.deadline_s
+                for u in self.users
+            ],
             dtype=float,
         )
         # Users of each model by ascending p_k (Theorem 2.1), ties by index.
@@ -232,14 +257,24 @@ class Instance:
         by_model = tuple(order[umodel[order] == i] for i in range(len(self.models)))
         set_(self, "block_sizes", sizes)
         set_(self, "model_blocks", blocks)
-        set_(self, "model_bytes", np.array([sizes[b].sum() for b in blocks]))
+        model_bytes = np.array([sizes[b].sum() for b in blocks], dtype=float)
+        set_(self, "model_bytes", model_bytes)
         set_(self, "user_model", umodel)
         set_(self, "user_p", p)
         set_(self, "upload_s", upload)
         set_(self, "user_deadline", deadline)
         set_(self, "model_users", by_model)
         set_(self, "_cache", {})
-        for array in (sizes, umodel, p, upload, deadline, *blocks, *by_model):
+        for array in (
+            sizes,
+            model_bytes,
+            umodel,
+            p,
+            upload,
+            deadline,
+            *blocks,
+            *by_model,
+        ):
             array.flags.writeable = False
 
     @staticmethod
@@ -318,7 +353,8 @@ class Instance:
     def active_models(self) -> np.ndarray:
         """Return the indices of models requested by at least one user."""
         return np.array(
-            [i for i, users in enumerate(self.model_users) if len(users)], dtype=np.int64
+            [i for i, users in enumerate(self.model_users) if len(users)],
+            dtype=np.int64,
         )
 
     def to_dict(self) -> dict[str, Any]:

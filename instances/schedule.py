@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from instances.io import InputError, _fields, _list, read_json
+from instances.io import InputError, _fields, _list, check_format, read_json
 from instances.model import Instance, meets
 from instances.timing import OPTIMAL, Bandwidth
 
@@ -157,7 +157,9 @@ def evaluate(instance: Instance, schedule: Schedule) -> Evaluation:
     for n, batch in enumerate(schedule.batches, start=1):
         model_idx = instance.model_index.get(batch.model)
         if model_idx is None:
-            violations.append(Violation("reference", f'unknown model "{batch.model}"', n))
+            violations.append(
+                Violation("reference", f'unknown model "{batch.model}"', n)
+            )
             continue
         model = instance.models[model_idx]
         if not batch.users:
@@ -166,11 +168,15 @@ def evaluate(instance: Instance, schedule: Schedule) -> Evaluation:
         for uid in batch.users:
             k = instance.user_index.get(uid)
             if k is None:
-                violations.append(Violation("reference", f'unknown user "{uid}"', n, uid))
+                violations.append(
+                    Violation("reference", f'unknown user "{uid}"', n, uid)
+                )
                 continue
             if uid in seen:
                 violations.append(
-                    Violation("(3)", f"scheduled again (first in batch {seen[uid]})", n, uid)
+                    Violation(
+                        "(3)", f"scheduled again (first in batch {seen[uid]})", n, uid
+                    )
                 )
                 continue
             seen[uid] = n
@@ -188,11 +194,15 @@ def evaluate(instance: Instance, schedule: Schedule) -> Evaluation:
         size = len(batch.users)
         if size > model.max_batch:
             violations.append(
-                Violation("(10c)", f"has {size} users, max_batch is {model.max_batch}", n)
+                Violation(
+                    "(10c)", f"has {size} users, max_batch is {model.max_batch}", n
+                )
             )
         if bandwidth.channels is not None and size > bandwidth.channels:
             violations.append(
-                Violation("(5)", f"has {size} users for {bandwidth.channels} sub-channels", n)
+                Violation(
+                    "(5)", f"has {size} users for {bandwidth.channels} sub-channels", n
+                )
             )
 
         blocks = frozenset(model.blocks)
@@ -200,14 +210,20 @@ def evaluate(instance: Instance, schedule: Schedule) -> Evaluation:
             new = blocks - previous_blocks
         else:
             new = frozenset() if model.id == previous_model else blocks
-        new_bytes = float(sum(instance.blocks[instance.block_index[b]].size_bytes for b in new))
+        new_bytes = float(
+            sum(instance.blocks[instance.block_index[b]].size_bytes for b in new)
+        )
         idx = np.array(members, dtype=np.int64)
         p = np.array([instance.users[k].p for k in members])
         if bandwidth.channels is None:
             upload = float(p.sum()) / instance.bandwidth_hz
             shares = tuple(float(y) for y in p / p.sum()) if len(p) else ()
         else:
-            upload = float(p.max()) * bandwidth.channels / instance.bandwidth_hz if len(p) else 0.0
+            upload = (
+                float(p.max()) * bandwidth.channels / instance.bandwidth_hz
+                if len(p)
+                else 0.0
+            )
             shares = tuple(1.0 / bandwidth.channels for _ in members)
         load = instance.loading.time(new_bytes)
         compute = model.mu_s * size + model.beta_s
@@ -221,14 +237,23 @@ def evaluate(instance: Instance, schedule: Schedule) -> Evaluation:
                 violations.append(
                     Violation(
                         "(2)",
-                        f"batch ends at {clock:.9g} s, after the deadline {deadline:.9g} s",
+                        f"batch ends at {clock:.9g} s, "
+                        f"after the deadline {deadline:.9g} s",
                         n,
                         instance.users[k].id,
                     )
                 )
         timeline.append(
             BatchTiming(
-                model.id, batch.users, shares, start, upload, load, compute, clock, new_bytes
+                model.id,
+                batch.users,
+                shares,
+                start,
+                upload,
+                load,
+                compute,
+                clock,
+                new_bytes,
             )
         )
         previous_blocks, previous_model = blocks, model.id
@@ -237,7 +262,14 @@ def evaluate(instance: Instance, schedule: Schedule) -> Evaluation:
 
 # -- schedule files (spec section 3) -------------------------------------------
 
-_BATCH_OPTIONAL = ("bandwidth_share", "start_s", "upload_s", "load_s", "compute_s", "end_s")
+_BATCH_OPTIONAL = (
+    "bandwidth_share",
+    "start_s",
+    "upload_s",
+    "load_s",
+    "compute_s",
+    "end_s",
+)
 _TOP_OPTIONAL = (
     "instance",
     "method",
@@ -261,9 +293,8 @@ def schedule_from_dict(data: Any) -> Schedule:
     InputError
         Naming the offending path.
     """
+    check_format(data, SCHEDULE_FORMAT)
     _fields("", data, ("format", "batches"), _TOP_OPTIONAL)
-    if data["format"] != SCHEDULE_FORMAT:
-        raise InputError(f'format: expected "{SCHEDULE_FORMAT}", got {data["format"]!r}')
     reuse = data.get("reuse_blocks", True)
     if not isinstance(reuse, bool):
         raise InputError(f"reuse_blocks: expected true or false, got {reuse!r}")
@@ -281,7 +312,9 @@ def schedule_from_dict(data: Any) -> Schedule:
         users = _list(f"batches[{n}].users", raw["users"])
         for u, uid in enumerate(users):
             if not isinstance(uid, str):
-                raise InputError(f"batches[{n}].users[{u}]: expected a string, got {uid!r}")
+                raise InputError(
+                    f"batches[{n}].users[{u}]: expected a string, got {uid!r}"
+                )
         batches.append(Batch(raw["model"], tuple(users)))
     return Schedule(tuple(batches), reuse, bandwidth)
 
@@ -290,22 +323,39 @@ def _close(a: float, b: float) -> bool:
     return math.isclose(a, b, rel_tol=1e-6, abs_tol=1e-9)
 
 
+def _is_bool(x: Any) -> bool:
+    return isinstance(x, bool)
+
+
+def _is_number(x: Any) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
 def stated_mismatches(data: dict, evaluation: Evaluation) -> list[Violation]:
     """Compare the figures a schedule file states with the recomputed ones."""
     out: list[Violation] = []
     served = data.get("served")
-    if served is not None and served != evaluation.served:
+    if served is not None and (_is_bool(served) or served != evaluation.served):
         out.append(
-            Violation("stated", f"served is {served}, recomputed {evaluation.served}")
+            Violation("stated", f"served is {served!r}, recomputed {evaluation.served}")
         )
-    by_position = dict(enumerate(evaluation.timeline))
-    for n, raw in enumerate(data["batches"]):
-        timing = by_position.get(n)
-        if timing is None:
-            continue
+    bound = data.get("bound")
+    if bound is not None and (not _is_number(bound) or bound < evaluation.served):
+        out.append(
+            Violation(
+                "stated", f"bound is {bound!r}, below the {evaluation.served} served"
+            )
+        )
+    if len(evaluation.timeline) != len(data["batches"]):
+        # A batch of an unknown model has no timing; positions no longer match
+        # (the reference violation already makes the schedule infeasible).
+        return out
+    for n, (raw, timing) in enumerate(
+        zip(data["batches"], evaluation.timeline, strict=True)
+    ):
         for key in ("start_s", "upload_s", "load_s", "compute_s", "end_s"):
             if key in raw and not (
-                isinstance(raw[key], (int, float)) and _close(raw[key], getattr(timing, key))
+                _is_number(raw[key]) and _close(raw[key], getattr(timing, key))
             ):
                 out.append(
                     Violation(
@@ -317,16 +367,28 @@ def stated_mismatches(data: dict, evaluation: Evaluation) -> list[Violation]:
         share = raw.get("bandwidth_share")
         if share is not None:
             if not isinstance(share, list) or len(share) != len(raw["users"]):
-                out.append(Violation("stated", "bandwidth_share needs one share per user", n + 1))
-            elif any(not isinstance(y, (int, float)) or not 0 <= y <= 1 for y in share):
-                out.append(Violation("(10g)", "a bandwidth share is outside [0, 1]", n + 1))
+                out.append(
+                    Violation(
+                        "stated", "bandwidth_share needs one share per user", n + 1
+                    )
+                )
+            elif any(not _is_number(y) or not 0 <= y <= 1 for y in share):
+                out.append(
+                    Violation("(10g)", "a bandwidth share is outside [0, 1]", n + 1)
+                )
             elif sum(share) > 1 + 1e-6:
-                out.append(Violation("(5)", f"bandwidth shares sum to {sum(share):.9g}", n + 1))
+                out.append(
+                    Violation("(5)", f"bandwidth shares sum to {sum(share):.9g}", n + 1)
+                )
             elif len(share) == len(timing.bandwidth_share) and not all(
                 _close(a, b) for a, b in zip(share, timing.bandwidth_share, strict=True)
             ):
                 out.append(
-                    Violation("stated", "bandwidth_share differs from the eq. (12) split", n + 1)
+                    Violation(
+                        "stated",
+                        "bandwidth_share differs from the eq. (12) split",
+                        n + 1,
+                    )
                 )
     return out
 
@@ -334,12 +396,15 @@ def stated_mismatches(data: dict, evaluation: Evaluation) -> list[Violation]:
 def verify_file(instance: Instance, path: str) -> tuple[Evaluation, list[Violation]]:
     """Evaluate a schedule file; return the evaluation and every problem found."""
     data = read_json(path)
-    schedule = schedule_from_dict(data)
+    try:
+        schedule = schedule_from_dict(data)
+        if data.get("instance") not in (None, instance.name):
+            raise InputError(
+                f'instance: schedule is for "{data["instance"]}", not "{instance.name}"'
+            )
+    except InputError as error:
+        raise InputError(f"{path}: {error}") from None
     evaluation = evaluate(instance, schedule)
-    if data.get("instance") not in (None, instance.name):
-        raise InputError(
-            f'instance: schedule is for "{data["instance"]}", not "{instance.name}"'
-        )
     return evaluation, [*evaluation.violations, *stated_mismatches(data, evaluation)]
 
 

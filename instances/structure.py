@@ -47,8 +47,8 @@ class Structure:
     """The sharing structure of a set of models.
 
     ``clusters`` are the connected components (as :class:`Cluster` records; the
-    depths and W_m are meaningful only when ``is_bls``). ``reason`` says why the
-    models are not BLS.
+    depths and W_m are meaningful only when ``is_bls``), ordered by their first
+    model in instance order. ``reason`` says why the models are not BLS.
     """
 
     clusters: tuple[Cluster, ...]
@@ -86,13 +86,16 @@ def analyze(
             reason = (
                 f'model "{instance.models[i].id}": shared block '
                 f'"{instance.blocks[blocks[pos]].id}" at layer {pos + 1} lies above '
-                f'the unshared block "{instance.blocks[blocks[l_i]].id}" at layer {l_i + 1}'
+                f'the unshared block "{instance.blocks[blocks[l_i]].id}" '
+                f"at layer {l_i + 1}"
             )
 
     clusters = []
     order = {i: t for t, i in enumerate(chosen)}
     for component in nx.connected_components(graph):
-        members = sorted((n[1] for n in component if n[0] == "m"), key=order.__getitem__)
+        members = sorted(
+            (n[1] for n in component if n[0] == "m"), key=order.__getitem__
+        )
         members.sort(key=lambda i: depth[i])  # stable: ties keep instance order
         deepest = members[-1]
         w = tuple(int(j) for j in instance.model_blocks[deepest][: depth[deepest]])
@@ -100,16 +103,18 @@ def analyze(
             for i in members:
                 prefix = tuple(int(j) for j in instance.model_blocks[i][: depth[i]])
                 if prefix != w[: depth[i]]:
-                    pos = next(t for t, (a, b) in enumerate(zip(prefix, w)) if a != b)
+                    # The first layer where the prefix leaves W_m (it exists:
+                    # the prefix is no longer than W_m and differs from it).
+                    pos = next(t for t, j in enumerate(prefix) if j != w[t])
                     reason = (
                         f'model "{instance.models[i].id}": layer {pos + 1} is '
-                        f'"{instance.blocks[prefix[pos]].id}", but the cluster\'s shared '
-                        f'layer {pos + 1} is "{instance.blocks[w[pos]].id}" '
+                        f'"{instance.blocks[prefix[pos]].id}", but the cluster\'s '
+                        f'shared layer {pos + 1} is "{instance.blocks[w[pos]].id}" '
                         f'(from model "{instance.models[deepest].id}")'
                     )
                     break
         clusters.append(Cluster(tuple(members), tuple(depth[i] for i in members), w))
-    clusters.sort(key=lambda c: order[c.models[0]] if c.models else 0)
+    clusters.sort(key=lambda c: min(order[i] for i in c.models))  # by first member
     return Structure(tuple(clusters), reason is None, reason)
 
 

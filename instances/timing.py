@@ -47,7 +47,8 @@ class Bandwidth:
             or self.channels < 1
         ):
             raise ValueError(
-                f"bandwidth: sub-channels must be an integer >= 1, got {self.channels!r}"
+                "bandwidth: sub-channels must be an integer >= 1, "
+                f"got {self.channels!r}"
             )
 
     @classmethod
@@ -58,7 +59,9 @@ class Bandwidth:
         kind, _, r = text.partition(":")
         if kind == "equal" and r.isdigit() and int(r) >= 1:
             return cls(int(r))
-        raise ValueError(f'bandwidth: expected "optimal" or "equal:R" with R >= 1, got "{text}"')
+        raise ValueError(
+            f'bandwidth: expected "optimal" or "equal:R" with R >= 1, got "{text}"'
+        )
 
     @property
     def is_optimal(self) -> bool:
@@ -90,13 +93,17 @@ class Bandwidth:
 OPTIMAL = Bandwidth()
 
 
-def load_bytes(instance: Instance, previous: int | None, model: int, reuse_blocks: bool) -> float:
+def load_bytes(
+    instance: Instance, previous: int | None, model: int, reuse_blocks: bool
+) -> float:
     """Return the bytes loaded for ``model`` after ``previous`` (None = empty GPU)."""
     row = 0 if previous is None else previous + 1
     return float(instance.new_bytes(reuse_blocks)[row, model])
 
 
-def load_time(instance: Instance, previous: int | None, model: int, reuse_blocks: bool) -> float:
+def load_time(
+    instance: Instance, previous: int | None, model: int, reuse_blocks: bool
+) -> float:
     """Return load_n = V(bytes of ``model`` not resident after ``previous``) (eq. 8)."""
     return instance.loading.time(load_bytes(instance, previous, model, reuse_blocks))
 

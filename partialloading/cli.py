@@ -45,18 +45,41 @@ def _positive_float(text: str) -> float:
 
 
 def _add_solve_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--time-limit", type=_positive_float, metavar="S",
-                        help="wall-clock limit in seconds for searching methods")
-    parser.add_argument("--no-reuse", action="store_true",
-                        help="plan and evaluate with independent loading (no block reuse)")
-    parser.add_argument("--bandwidth", default="optimal", metavar="optimal|equal:R",
-                        help="optimal split (eq. 12) or R equal sub-channels (default optimal)")
-    parser.add_argument("--seed", type=int, default=0, help="solver random seed (default 0)")
-    parser.add_argument("--threads", type=int, default=1, help="solver threads (default 1)")
-    parser.add_argument("--mip-gap", type=float, default=0.0, metavar="G",
-                        help="relative MIP gap at which to stop (default 0: prove optimality)")
-    parser.add_argument("--solver", metavar="NAME",
-                        help="Pyomo solver for the milp method (default highs)")
+    parser.add_argument(
+        "--time-limit",
+        type=_positive_float,
+        metavar="S",
+        help="wall-clock limit in seconds for searching methods",
+    )
+    parser.add_argument(
+        "--no-reuse",
+        action="store_true",
+        help="plan and evaluate with independent loading (no block reuse)",
+    )
+    parser.add_argument(
+        "--bandwidth",
+        default="optimal",
+        metavar="optimal|equal:R",
+        help="optimal split (eq. 12) or R equal sub-channels (default optimal)",
+    )
+    parser.add_argument(
+        "--seed", type=int, default=0, help="solver random seed (default 0)"
+    )
+    parser.add_argument(
+        "--threads", type=int, default=1, help="solver threads (default 1)"
+    )
+    parser.add_argument(
+        "--mip-gap",
+        type=float,
+        default=0.0,
+        metavar="G",
+        help="relative MIP gap at which to stop (default 0: prove optimality)",
+    )
+    parser.add_argument(
+        "--solver",
+        metavar="NAME",
+        help="Pyomo solver for the milp method (default highs)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -69,22 +92,34 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    solve = sub.add_parser("solve", help="solve an instance with one method",
-                           epilog=_methods_help(),
-                           formatter_class=argparse.RawDescriptionHelpFormatter)
+    solve = sub.add_parser(
+        "solve",
+        help="solve an instance with one method",
+        epilog=_methods_help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     solve.add_argument("instance", metavar="INSTANCE")
-    solve.add_argument("--method", required=True, choices=list(METHODS), metavar="NAME",
-                       help="one of: " + ", ".join(METHODS))
+    solve.add_argument(
+        "--method",
+        required=True,
+        choices=list(METHODS),
+        metavar="NAME",
+        help="one of: " + ", ".join(METHODS),
+    )
     solve.add_argument("--out", metavar="SCHEDULE", help="write the schedule file here")
     solve.add_argument("--quiet", action="store_true", help="omit the table of batches")
     _add_solve_options(solve)
 
     verify = sub.add_parser(
-        "verify", help="check a schedule file (exit 0 feasible, 1 infeasible, 2 bad input)")
+        "verify",
+        help="check a schedule file (exit 0 feasible, 1 infeasible, 2 bad input)",
+    )
     verify.add_argument("instance", metavar="INSTANCE")
     verify.add_argument("schedule", metavar="SCHEDULE")
 
-    info = sub.add_parser("info", help="sizes, clusters, BLS test and sharing of an instance")
+    info = sub.add_parser(
+        "info", help="sizes, clusters, BLS test and sharing of an instance"
+    )
     info.add_argument("instance", metavar="INSTANCE")
 
     for module in _EXTENSIONS.values():
@@ -137,13 +172,16 @@ def cmd_verify(args: argparse.Namespace) -> int:
     instance = load_instance(args.instance)
     evaluation, problems = verify_file(instance, args.schedule)
     if problems:
-        print(f"infeasible: {len(problems)} problem(s)")
+        # Stated figures that disagree make a feasible schedule's file wrong, too.
+        verdict = "infeasible" if evaluation.violations else "rejected"
+        print(f"{verdict}: {len(problems)} problem(s)")
         for problem in problems:
             print(f"  {problem}")
         return 1
     print(
         f"feasible: {evaluation.served} of {instance.num_users} users served, "
-        f"{len(evaluation.timeline)} batches, makespan {1000 * evaluation.makespan_s:.3f} ms"
+        f"{len(evaluation.timeline)} batches, "
+        f"makespan {1000 * evaluation.makespan_s:.3f} ms"
     )
     return 0
 
@@ -170,25 +208,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command is None:
             parser.print_help()
             return 2
-        handler = _HANDLERS.get(args.command) or importlib.import_module(
-            _EXTENSIONS[args.command]
-        ).run
+        handler = (
+            _HANDLERS.get(args.command)
+            or importlib.import_module(_EXTENSIONS[args.command]).run
+        )
         return handler(args)
     except UsageError as error:
-        print(f"{error}", file=sys.stderr)
-        return 2
+        return _fail(str(error))
     except (InputError, Unsupported) as error:
-        print(f"partialloading: error: {error}", file=sys.stderr)
-        return 2
+        return _fail(f"partialloading: error: {error}")
     except SolverBug as error:
-        print(f"partialloading: BUG: {error}", file=sys.stderr)
-        return 3
-    except ValueError as error:  # invalid option values, e.g. --bandwidth equal:0
-        print(f"partialloading: error: {error}", file=sys.stderr)
-        return 2
+        return _fail(f"partialloading: BUG: {error}", status=3)
+    except (ValueError, OSError) as error:  # bad option values; unwritable --out
+        return _fail(f"partialloading: error: {error}")
     except KeyboardInterrupt:
-        print("partialloading: interrupted", file=sys.stderr)
-        return 130
+        return _fail("partialloading: interrupted", status=130)
+
+
+def _fail(message: str, status: int = 2) -> int:
+    """Print ``message`` as a single line on stderr and return ``status``."""
+    print(" ".join(message.splitlines()), file=sys.stderr)
+    return status
 
 
 if __name__ == "__main__":

@@ -5,8 +5,9 @@ serves, for each used model i, its n_i users with the smallest p_k in
 N'_i(n_i) = ceil(n_i / b) consecutive batches, where b = b_max (or min(b_max, r)
 with r equal sub-channels). The time of those batches, without loading, is
 
-    c_i(n) = sum_{t <= n} p_(t) / B + mu_i n + beta_i ceil(n / b)            (optimal split)
-    c_i(n) = (r / B) sum_{g < ceil(n/b)} p_(n - g b) + mu_i n + beta_i ceil(n / b)   (equal)
+    optimal split:  c_i(n) = sum_{t <= n} p_(t) / B + mu_i n + beta_i ceil(n / b)
+    equal split:    c_i(n) = (r / B) sum_{g < ceil(n/b)} p_(n - g b)
+                             + mu_i n + beta_i ceil(n / b)
 
 where p_(1) <= p_(2) <= ... For the equal split the batch maxima are least when
 the batches are cut from the top (the partial batch holds the smallest users):
@@ -47,7 +48,7 @@ def model_batches(
     """
     users = instance.users_of(model)[:count]
     b = bandwidth.batch_limit(instance.models[model].max_batch)
-    if bandwidth.is_optimal:
+    if bandwidth.is_optimal or count == 0:
         return [users[s : s + b] for s in range(0, count, b)]
-    first = count % b or min(b, count)
+    first = count % b or b
     return [users[:first]] + [users[s : s + b] for s in range(first, count, b)]

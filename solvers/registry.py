@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import importlib
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from instances.model import Instance
@@ -33,7 +33,7 @@ class Method(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class MethodSpec:
-    """A registered method: where it lives, one line of help, and whether it is exact."""
+    """A registered method: its module, one line of help, and whether it is exact."""
 
     module: str
     summary: str
@@ -52,7 +52,9 @@ METHODS: dict[str, MethodSpec] = {
         True,
     ),
     "greedy": MethodSpec(
-        "solvers.greedy", "Algorithm 3 of the paper as published (slotted greedy)", False
+        "solvers.greedy",
+        "Algorithm 3 of the paper as published (slotted greedy)",
+        False,
     ),
     "independent": MethodSpec(
         "solvers.independent",
@@ -99,11 +101,22 @@ class SolverBug(RuntimeError):
 def get(name: str) -> Method:
     """Import and return the method called ``name``."""
     if name not in METHODS:
-        raise ValueError(f'method: unknown method "{name}" (known: {", ".join(METHODS)})')
-    return importlib.import_module(METHODS[name].module)  # type: ignore[return-value]
+        known = ", ".join(METHODS)
+        raise ValueError(f'method: unknown method "{name}" (known: {known})')
+    module = METHODS[name].module
+    try:
+        return importlib.import_module(module)  # type: ignore[return-value]
+    except ModuleNotFoundError as error:
+        if error.name != module:  # a missing dependency inside the method: a real bug
+            raise
+        raise Unsupported(
+            f'{name}: method not available (no module "{module}")'
+        ) from None
 
 
-def supports(name: str, instance: Instance, options: Options | None = None) -> str | None:
+def supports(
+    name: str, instance: Instance, options: Options | None = None
+) -> str | None:
     """Return None if ``name`` can solve ``instance``, else the reason it refuses."""
     return get(name).supports(instance, options or Options())
 
@@ -121,6 +134,10 @@ def run(name: str, instance: Instance, options: Options | None = None) -> Result
     """
     options = options or Options()
     method = get(name)
+    if getattr(method, "FORCES_NO_REUSE", False):
+        # A method defined without reuse (e.g. "independent") plans and is judged
+        # with independent loading, whatever the caller asked.
+        options = replace(options, reuse_blocks=False)
     reason = method.supports(instance, options)
     if reason is not None:
         raise Unsupported(f"{name}: {reason}")
@@ -133,7 +150,9 @@ def run(name: str, instance: Instance, options: Options | None = None) -> Result
         options.reuse_blocks,
         options.bandwidth,
     ):
-        raise SolverBug(f"{name} returned a schedule for other reuse/bandwidth settings")
+        raise SolverBug(
+            f"{name} returned a schedule for other reuse/bandwidth settings"
+        )
     evaluation = evaluate(instance, schedule)
     if not evaluation.feasible:
         shown = "; ".join(str(v) for v in evaluation.violations[:3])
@@ -146,10 +165,13 @@ def run(name: str, instance: Instance, options: Options | None = None) -> Result
         bound = evaluation.served if bound is None else bound
         if bound != evaluation.served:
             raise SolverBug(
-                f"{name} claims optimal with bound {bound} but serves {evaluation.served}"
+                f"{name} claims optimal with bound {bound} "
+                f"but serves {evaluation.served}"
             )
     if bound is not None and evaluation.served > bound:
-        raise SolverBug(f"{name} serves {evaluation.served} users above its bound {bound}")
+        raise SolverBug(
+            f"{name} serves {evaluation.served} users above its bound {bound}"
+        )
     return Result(
         method=name,
         instance=instance.name,

@@ -7,14 +7,21 @@ from collections.abc import Sequence
 from solvers.result import Result
 
 
-def table(headers: Sequence[str], rows: Sequence[Sequence[object]], markdown: bool = False) -> str:
+def table(
+    headers: Sequence[str], rows: Sequence[Sequence[object]], markdown: bool = False
+) -> str:
     """Return ``rows`` as an aligned text table (or a Markdown table)."""
     cells = [[str(h) for h in headers]] + [[_cell(v) for v in row] for row in rows]
     widths = [max(len(r[c]) for r in cells) for c in range(len(headers))]
 
     def line(row: list[str]) -> str:
-        parts = [v.rjust(w) if _numeric(v) else v.ljust(w) for v, w in zip(row, widths)]
-        return "| " + " | ".join(parts) + " |" if markdown else "  ".join(parts).rstrip()
+        parts = [
+            v.rjust(w) if _numeric(v) else v.ljust(w)
+            for v, w in zip(row, widths, strict=True)
+        ]
+        return (
+            "| " + " | ".join(parts) + " |" if markdown else "  ".join(parts).rstrip()
+        )
 
     rule = (
         "|" + "|".join("-" * (w + 2) for w in widths) + "|"
@@ -41,7 +48,7 @@ def _numeric(text: str) -> bool:
 
 
 def summary(result: Result, batches: bool = True) -> str:
-    """Return a readable summary of ``result``: counts, status, bound, timings, batches."""
+    """Return a readable summary of ``result``: counts, status, bound, timings."""
     gap = "-" if result.gap is None else f"{100 * result.gap:.2f}%"
     lines = [
         f"instance   {result.instance}",
@@ -69,7 +76,15 @@ def summary(result: Result, batches: bool = True) -> str:
             )
             for n, t in enumerate(result.evaluation.timeline, start=1)
         ]
-        headers = ("batch", "model", "users", "start ms", "upload ms", "load ms",
-                   "compute ms", "end ms")
+        headers = (
+            "batch",
+            "model",
+            "users",
+            "start ms",
+            "upload ms",
+            "load ms",
+            "compute ms",
+            "end ms",
+        )
         lines += ["", table(headers, rows)]
     return "\n".join(lines)

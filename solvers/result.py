@@ -11,7 +11,7 @@ from instances.schedule import Evaluation, Schedule, schedule_to_dict
 from instances.timing import OPTIMAL, Bandwidth
 
 
-class Status(str, Enum):
+class Status(str, Enum):  # noqa: UP042 (str() and format() as before)
     """How a method ended. Each outcome is distinct (no collapsed statuses).
 
     ``optimal``      proven optimal for the problem of spec §2 (continuous time,

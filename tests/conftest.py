@@ -41,3 +41,19 @@ def make_instance(**overrides) -> Instance:
 @pytest.fixture
 def two_models() -> Instance:
     return make_instance()
+
+
+@pytest.fixture
+def two_models_doc() -> dict:
+    """The ``two_models`` instance as a JSON document (spec section 1)."""
+    return make_instance().to_dict()
+
+
+@pytest.fixture
+def two_models_file(tmp_path):
+    """The ``two_models`` instance written to ``tmp_path/two_models.json``."""
+    from instances.io import save_instance
+
+    path = tmp_path / "two_models.json"
+    save_instance(make_instance(), path)
+    return path

@@ -50,7 +50,10 @@ def generate(
     model_blocks: list[list[str]] = []
     if kind == "bls":
         num_clusters = int(rng.integers(1, min(2, num_models) + 1))
-        trunks = [[new_block("w") for _ in range(int(rng.integers(1, 4)))] for _ in range(num_clusters)]
+        trunks = [
+            [new_block("w") for _ in range(int(rng.integers(1, 4)))]
+            for _ in range(num_clusters)
+        ]
         for i in range(num_models):
             trunk = trunks[i % num_clusters]
             depth = int(rng.integers(0, len(trunk) + 1))
@@ -81,14 +84,27 @@ def generate(
         upload = float(rng.uniform(0.05, 1.0))  # seconds at full bandwidth
         se = float(rng.uniform(2.0, 12.0))
         users.append(
-            User(f"k{k}", f"m{int(rng.integers(num_models))}", upload * se * bandwidth, se)
+            User(
+                f"k{k}",
+                f"m{int(rng.integers(num_models))}",
+                upload * se * bandwidth,
+                se,
+            )
         )
-    mean_load = np.mean([sum(b.size_bytes for b in blocks if b.id in set(mb)) for mb in model_blocks])
+    mean_load = np.mean(
+        [sum(b.size_bytes for b in blocks if b.id in set(mb)) for mb in model_blocks]
+    )
     work = loading.time(mean_load) * min(num_models, 2) + 0.6 * num_users
     deadline = float(work * rng.uniform(0.3, 1.0))
     if per_user_deadlines:
         users = [
-            User(u.id, u.model, u.data_bits, u.spectral_efficiency, float(deadline * rng.uniform(0.4, 1.3)))
+            User(
+                u.id,
+                u.model,
+                u.data_bits,
+                u.spectral_efficiency,
+                float(deadline * rng.uniform(0.4, 1.3)),
+            )
             for u in users
         ]
     return Instance(

@@ -1,0 +1,103 @@
+"""Helpers shared by the solver-based formulations: end states, statuses, bounds, pruning.
+
+Every solver reports its end in its own words. A formulation first translates
+them into one of four :class:`End` states and then calls :func:`final_status`,
+so that the mapping to :class:`solvers.result.Status` is written (and tested)
+once:
+
+==============  ===============  =====================================
+end state       incumbent?       status
+==============  ===============  =====================================
+``CONVERGED``   yes, bound met   ``optimal`` (bound == served)
+``CONVERGED``   yes, gap left    ``feasible`` (a gap > 0 was allowed)
+``LIMIT``       yes              ``time_limit``
+``LIMIT``       no               ``no_solution`` (empty schedule)
+``INFEASIBLE``  --               ``infeasible`` (a bug: the empty
+                                 schedule is always feasible)
+``ERROR``       --               ``error``
+==============  ===============  =====================================
+
+This module imports no solver package.
+"""
+
+from __future__ import annotations
+
+import math
+from enum import Enum
+
+import numpy as np
+
+from instances.model import Instance, meets
+from solvers.result import Options, Status
+
+# A solver's objective bound is a float; the objective (users served) is an
+# integer, so floor(bound + BOUND_TOL) is a valid integer bound that does not
+# lose a unit to round-off such as 5.9999999997.
+BOUND_TOL = 1e-6
+
+
+class End(Enum):
+    """How a solver run ended, in solver-independent terms."""
+
+    CONVERGED = "converged"  # the solver's stopping criterion (gap) was met
+    LIMIT = "limit"  # a time (or iteration) limit stopped the search
+    INFEASIBLE = "infeasible"  # the solver claims the model has no solution
+    ERROR = "error"  # anything else
+
+
+def integer_bound(value: float | None) -> int | None:
+    """Return floor(value + BOUND_TOL) for a finite ``value``, else None."""
+    if value is None or not math.isfinite(value):
+        return None
+    return math.floor(value + BOUND_TOL)
+
+
+def final_status(end: End, has_solution: bool, served: int, bound: int | None) -> Status:
+    """Map a solver's end state to the suite's status (see the module table).
+
+    Parameters
+    ----------
+    end
+        The solver-independent end state.
+    has_solution
+        Whether the solver returned an incumbent.
+    served
+        Users served by the incumbent (0 without one).
+    bound
+        The integer upper bound from :func:`integer_bound`, or None.
+    """
+    if end is End.INFEASIBLE:
+        return Status.INFEASIBLE
+    if end is End.ERROR:
+        return Status.ERROR
+    if not has_solution:
+        # A converged run without an incumbent is a solver failure: the empty
+        # schedule is always feasible.
+        return Status.NO_SOLUTION if end is End.LIMIT else Status.ERROR
+    if end is End.LIMIT:
+        return Status.TIME_LIMIT
+    return Status.OPTIMAL if bound == served else Status.FEASIBLE
+
+
+def servable(instance: Instance, options: Options) -> np.ndarray:
+    """Return a (K,) bool mask of the users that some feasible schedule could serve.
+
+    A batch of model i holding user k ends no earlier than
+
+        V(bytes of i) + upload_k + mu_i + beta_i,
+
+    because every block of i was loaded in that batch or an earlier one (once
+    each, with or without reuse), the batch uploads at least k's data (p_k / B,
+    or r p_k / B with r equal sub-channels) and computes at least one user. A
+    user for whom even this bound misses the deadline can be fixed unserved.
+    """
+    upload = instance.upload_s * (options.bandwidth.channels or 1)
+    load = np.array([instance.loading.time(b) for b in instance.model_bytes])
+    mu = np.array([m.mu_s for m in instance.models])
+    beta = np.array([m.beta_s for m in instance.models])
+    model = instance.user_model
+    earliest = load[model] + upload + mu[model] + beta[model]
+    return np.array(
+        [meets(t, d) for t, d in zip(earliest, instance.user_deadline, strict=True)],
+        dtype=bool,
+    )

@@ -1,0 +1,176 @@
+"""Exact continuous-time DP for bottom-layer-sharing (BLS) instances.
+
+With a common deadline T, a schedule is a set of used models with counts n_i
+whose time is sum_i c_i(n_i) + V(bytes loaded) (``solvers.costs``), and in the
+BLS case the least load of a set of models is V(union of their blocks)
+(docs/exact-methods.md). Per cluster m, with W_m its shared layers, the union of
+the used models is W_m[:l_max] plus each used model's own blocks. So
+
+    OPT = max sum_i n_i   s.t.   sum_i c_i(n_i) + V(union of used models) <= T.
+
+We compute "the least time to serve exactly m users", m = 0..K:
+
+* per cluster, models by ascending depth l_i:
+  D[m]   = least sum of c_i(n_i) + V(own_i) over the models seen so far;
+  E_i[m] = V(W_m[:l_i]) + V(own_i) + min_{n >= 1} (c_i(n) + D_before_i[m - n]),
+  the least time when i is the deepest used model of the cluster;
+  C[m]   = min(0 if m == 0, min_i E_i[m]), the cluster's profile;
+* the cluster profiles are min-plus convolved.
+
+The answer is the largest m whose least time meets T. Entries that miss T are
+dropped as soon as they appear (times only grow), which keeps the arrays short.
+Min-plus work is O(K * sum_i |K_i|) = O(K^2) in the worst case.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from instances.model import Instance, meets
+from instances.schedule import Schedule
+from instances.structure import Cluster, analyze
+from solvers.costs import cost_table, model_batches
+from solvers.result import Options, Outcome, Status
+
+
+def min_plus(
+    a: np.ndarray, b: np.ndarray, start: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return the min-plus convolution of ``a`` and ``b[start:]`` and its argmins.
+
+    ``out[m] = min_{n >= start} a[m - n] + b[n]`` for m = 0..len(a) + len(b) - 2
+    (``inf`` where nothing reaches m), and ``arg[m]`` is the minimising n (-1
+    where ``out[m]`` is inf). The loop runs over the shorter side, each step
+    one whole-array minimum.
+    """
+    out = np.full(len(a) + len(b) - 1, np.inf)
+    arg = np.full(len(out), -1, dtype=np.int64)
+    if len(b) - start <= len(a):
+        for n in range(start, len(b)):
+            seg, view = a + b[n], out[n : n + len(a)]
+            better = seg < view
+            view[better] = seg[better]
+            arg[n : n + len(a)][better] = n
+    else:
+        ns = np.arange(start, len(b))
+        for j in range(len(a)):
+            seg, view = a[j] + b[start:], out[j + start : j + len(b)]
+            better = seg < view
+            view[better] = seg[better]
+            arg[j + start : j + len(b)][better] = ns[better]
+    return out, arg
+
+
+def prune(times: np.ndarray, deadline_s: float) -> np.ndarray:
+    """Return ``times`` with entries that miss the deadline set to inf, trimmed."""
+    times = np.where(meets(times, deadline_s), times, np.inf)
+    finite = np.flatnonzero(np.isfinite(times))
+    return times[: finite[-1] + 1] if len(finite) else times[:1]
+
+
+def _padded(a: np.ndarray, size: int, fill: float) -> np.ndarray:
+    """Return ``a`` extended with ``fill`` to length ``size`` (a copy if extended)."""
+    if len(a) >= size:
+        return a
+    out = np.full(size, fill, dtype=a.dtype)
+    out[: len(a)] = a
+    return out
+
+
+def supports(instance: Instance, options: Options) -> str | None:
+    """Return None for BLS instances with a common deadline, else why not."""
+    if instance.has_user_deadlines:
+        return (
+            "per-user deadlines are not supported: the reduction assumes a common "
+            "deadline (use bruteforce, milp or cpsat)"
+        )
+    structure = analyze(instance, options.reuse_blocks)
+    if not structure.is_bls:
+        return f"not a bottom-layer-sharing instance: {structure.reason}"
+    return None
+
+
+def _cluster_profile(
+    instance: Instance, cluster: Cluster, options: Options
+) -> tuple[np.ndarray, Callable[[int], dict[int, int]]]:
+    """Return the cluster's profile C[m] and a function giving the counts of C[m]."""
+    seconds = instance.loading.time
+    deadline = instance.deadline_s
+    sizes = instance.block_sizes
+    trunk = np.concatenate(([0.0], np.cumsum(sizes[list(cluster.shared)])))
+    d = np.array([0.0])
+    profile = np.array([0.0])
+    deepest = np.full(1, -1, dtype=np.int64)  # position t of the deepest used model
+    steps = []  # per model: the argmin n of taking it, and where taking it improved D
+    for t, (i, depth) in enumerate(zip(cluster.models, cluster.depth, strict=True)):
+        own = seconds(sizes[instance.model_blocks[i][depth:]].sum())
+        take, arg = min_plus(d, cost_table(instance, i, options.bandwidth), start=1)
+        take = prune(take + own, deadline)
+        # The cluster profile: model i as the deepest used model.
+        e = prune(take + seconds(trunk[depth]), deadline)
+        profile = _padded(profile, len(e), np.inf)
+        deepest = _padded(deepest, len(e), -1)
+        better = np.flatnonzero(e < profile[: len(e)])
+        profile[better], deepest[better] = e[better], t
+        # D over the models seen so far: skip i or take it (n >= 1).
+        size = max(len(d), len(take))
+        take, before = _padded(take, size, np.inf), _padded(d, size, np.inf)
+        taken = take < before
+        steps.append((arg, taken))
+        d = np.where(taken, take, before)
+    keep = len(prune(profile, deadline))
+    profile, deepest = profile[:keep], deepest[:keep]
+
+    def counts(m: int) -> dict[int, int]:
+        """Return {model: n_i} of the profile entry C[m]."""
+        out: dict[int, int] = {}
+        if m == 0:
+            return out
+        t = int(deepest[m])
+        while m > 0:
+            arg, _ = steps[t]
+            n = int(arg[m])
+            out[cluster.models[t]] = n
+            m -= n
+            t -= 1  # D before model t: walk back to a model that was taken
+            while m > 0 and not steps[t][1][m]:
+                t -= 1
+            assert t >= 0 or m == 0, "dp backtracking ran past the first model"
+        return out
+
+    return profile, counts
+
+
+def solve(instance: Instance, options: Options) -> Outcome:
+    """Return an optimal schedule of a BLS instance (see module docstring)."""
+    structure = analyze(instance, options.reuse_blocks)
+    deadline = instance.deadline_s
+    total = np.array([0.0])
+    chain = []  # per cluster: its counts function and the argmin of the convolution
+    for cluster in structure.clusters:
+        profile, counts = _cluster_profile(instance, cluster, options)
+        total, arg = min_plus(total, profile)
+        chain.append((counts, arg))
+        total = prune(total, deadline)
+    served = len(total) - 1  # prune keeps a finite last entry
+
+    # Backtrack: clusters from last to first, then the counts within each cluster.
+    used: list[dict[int, int]] = []
+    m = served
+    for counts, arg in reversed(chain):
+        n = int(arg[m])
+        used.append(counts(n))
+        m -= n
+    batches = []
+    for cluster, chosen in zip(structure.clusters, reversed(used), strict=True):
+        for i in cluster.models:  # ascending depth (Corollary 1)
+            if chosen.get(i):
+                layout = model_batches(instance, i, chosen[i], options.bandwidth)
+                batches += [(i, users) for users in layout]
+    schedule = Schedule.from_indices(
+        instance, batches, options.reuse_blocks, options.bandwidth
+    )
+    info = {"clusters": len(structure.clusters), "time_s": float(total[served])}
+    return Outcome(schedule, Status.OPTIMAL, bound=served, info=info)

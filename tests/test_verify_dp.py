@@ -1,0 +1,265 @@
+"""Tests of the verification campaign: theorem checks, diagnosis, shrinking, claims."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from experiments import claims, shrink, theorems, verify_dp
+from experiments.context import RunContext
+from experiments.runner import read_rows
+from instances.generators import tiny
+from instances.io import load_instance
+from solvers import registry
+from tests.conftest import make_instance
+
+# Instances where dp-paper serves one user fewer than the optimum (found by the
+# campaign with these seeds; test_known_counterexamples_show_the_gap checks it).
+GAP_CLASSES = ["many-distinct-loose-T5", "few-distinct-loose-T20"]
+
+
+@pytest.fixture
+def gap_instance():
+    return verify_dp.build("many-distinct-loose-T5", 0)
+
+
+@pytest.fixture(scope="module")
+def campaign(tmp_path_factory):
+    """Run a tiny verify-dp campaign once: 2 gap classes and tiny, seed 0."""
+    out = tmp_path_factory.mktemp("verify-dp")
+    config = {
+        "classes": [*GAP_CLASSES, "tiny"],
+        "instances": 3,
+        "solver_every": 0,
+        "theorem_max_users": 6,
+        "finer_slots": [10],
+    }
+    ctx = RunContext("verify-dp", workers=1, progress=False, seed=0)
+    verify_dp.run(config, out, ctx)
+    return out
+
+
+def test_conditions_on_a_hand_schedule(two_models):
+    """Tests that each condition is judged as derived by hand on two_models."""
+    # Users u1 (p=1), u2 (p=2) request A; u3 requests B; b_max = 2. A and B form
+    # one cluster with l_A = l_B = 1.
+    # Schedule A{u2}, B{u3}, A{u1}: A's batches are split by B (2.1 contiguity
+    # fails, so do Theorem 3? no: A and B share a cluster, so Theorem 3 holds);
+    # A serves u2 before u1 (ascending fails); A's first run {u2} is its own run,
+    # so Theorem 2.2 holds (each run has one batch); Corollary 1 holds (equal l).
+    schedule = ((0, (1,)), (1, (2,)), (0, (0,)))
+    got = theorems.conditions(two_models, schedule)
+    assert got["thm2.1_contiguous"] is False
+    assert got["thm2.1_ascending"] is False
+    assert got["thm2.2"] is True
+    assert got["thm3"] is True
+    assert got["cor1"] is True
+    assert got["all"] is False
+    # A{u1}, A{u2}: two batches of one run, the first not full (b_max = 2).
+    assert theorems.conditions(two_models, ((0, (0,)), (0, (1,))))["thm2.2"] is False
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(seed=st.integers(0, 10_000))
+def test_enumeration_finds_the_bruteforce_optimum(seed):
+    """Tests that enumerating all schedules finds bruteforce's optimum, and that
+    some optimal schedule satisfies every condition at once (the WLOG reading)."""
+    instance = tiny.generate(seed, "bls", num_users=min(5, 1 + seed % 6))
+    check = theorems.check(instance)
+    assert check.optimum == registry.run("bruteforce", instance).served
+    assert check.num_optimal >= 1
+    assert check.some["all"]
+
+
+def test_every_reading_fails_on_a_slack_instance():
+    """Tests that with a loose deadline an optimal schedule may break Theorem 2.1."""
+    # Upload = p (B = 1), V(S) = S / 50. A{u2}, A{u1}, B{u3} ends at
+    # (2 + 6 + 1.1) + (1 + 0 + 1.1) + (3 + 6 + 0.7) = 20.9 s: infeasible at the
+    # fixture's 20 s, optimal (all 3 served) at 30 s, yet u2 (p=2) goes before
+    # u1 (p=1) and the first batch of A is not full.
+    check = theorems.check(make_instance(deadline_s=30.0))
+    assert check.optimum == 3
+    assert check.every["thm2.1_ascending"] is False
+    assert check.every["thm2.2"] is False
+    assert check.some["all"] is True
+
+
+@settings(max_examples=30, deadline=None, derandomize=True)
+@given(cls=st.sampled_from(list(verify_dp.CLASSES)), seed=st.integers(0, 50))
+def test_paper_variant_and_slotted_optimum(cls, seed):
+    """Tests that the plain recomputation of f(M,T) matches dp-paper's, and that
+    dp-paper <= the slotted optimum <= the continuous optimum."""
+    instance = verify_dp.build(cls, seed)
+    paper = registry.run("dp-paper", instance)
+    assert verify_dp.paper_value(instance) == paper.info["dp_value"]
+    slotted = verify_dp.slotted_optimum(instance)
+    assert paper.served <= slotted <= registry.run("dp", instance).served
+
+
+def test_build_is_reproducible():
+    """Tests that a class name and seed give the same instance twice."""
+    assert verify_dp.build("few-equal-tight-T20", 7) == verify_dp.build(
+        "few-equal-tight-T20", 7
+    )
+    assert verify_dp.build("few-equal-tight-T20", 7) != verify_dp.build(
+        "few-equal-tight-T20", 8
+    )
+
+
+def test_known_counterexamples_show_the_gap():
+    """Tests that dp-paper serves fewer than exhaustive on the seeds the tests use."""
+    for cls in GAP_CLASSES:
+        instance = verify_dp.build(cls, 0)
+        paper = registry.run("dp-paper", instance).served
+        assert paper < registry.run("exhaustive", instance).served
+
+
+def test_diagnosis_names_slot_rounding(gap_instance):
+    """Tests that the gap of the crafted instance is put down to slot rounding."""
+    evidence = verify_dp.diagnose(gap_instance, finer=(10,))
+    assert evidence["cause"] == "slot-rounding"
+    assert evidence["slotted_optimum"] < evidence["optimum"]
+    assert evidence["slot/10"] > evidence["paper"]
+
+
+def test_shrink_keeps_the_gap_and_is_smaller(gap_instance):
+    """Tests that shrinking a counterexample gives a smaller one that still fails."""
+    small, checks = shrink.shrink(gap_instance, verify_dp.shows_gap)
+    assert checks > 1
+    assert verify_dp.shows_gap(small)
+    before, after = shrink.size(gap_instance), shrink.size(small)
+    assert all(a <= b for a, b in zip(after, before, strict=True)) and after != before
+    # The ground truth of the shrunk instance, from an independent exact method.
+    assert (
+        registry.run("dp-paper", small).served
+        < registry.run("exhaustive", small).served
+    )
+
+
+def test_shrink_with_a_simple_predicate(two_models):
+    """Tests shrinking to 'at least two users': two users left, numbers simplest."""
+    small, _ = shrink.shrink(two_models, lambda inst: inst.num_users >= 2)
+    assert small.num_users == 2
+    assert all(m.max_batch == 1 and m.mu_s == 0 and m.beta_s == 0 for m in small.models)
+    # Every model left has a user (dropping an idle model keeps two users).
+    assert {u.model for u in small.users} == {m.id for m in small.models}
+
+
+def test_shrink_refuses_a_passing_input(two_models):
+    """Tests that shrink needs an instance on which the predicate holds."""
+    with pytest.raises(ValueError, match="does not hold"):
+        shrink.shrink(two_models, lambda inst: False)
+
+
+def test_campaign_writes_csv_report_and_counterexamples(campaign):
+    """Tests the campaign's outputs; each counterexample file shows the gap."""
+    rows = read_rows(campaign / "results.csv")
+    assert {r["method"] for r in rows} >= {"dp-paper", "dp", "exhaustive"}
+    assert all(r["status"] != "error" for r in rows)
+    analysis = read_rows(campaign / "analysis.csv")
+    assert len(analysis) == 3
+    assert "## dp-paper against the optimum" in (campaign / "report.md").read_text()
+    with (campaign / "counterexamples" / "index.csv").open() as handle:
+        index = list(csv.DictReader(handle))
+    assert len(index) == 2  # the two GAP_CLASSES instances
+    for row in index:
+        for name in (row["file"], row["shrunk"]):
+            instance = load_instance(campaign / "counterexamples" / name)
+            assert verify_dp.shows_gap(instance)
+
+
+def test_campaign_resumes(campaign):
+    """Tests that a second run adds no rows."""
+    before = len(read_rows(campaign / "results.csv"))
+    ctx = RunContext("verify-dp", workers=1, progress=False, seed=0)
+    config = {"classes": [*GAP_CLASSES, "tiny"], "instances": 3, "finer_slots": [10]}
+    verify_dp.run(config, campaign, ctx)
+    assert len(read_rows(campaign / "results.csv")) == before
+    assert len(read_rows(campaign / "analysis.csv")) == 3
+
+
+def test_claims_quick_writes_one_row_per_claim(campaign, tmp_path):
+    """Tests that claims writes a row per claim, with verdicts from the evidence."""
+    (tmp_path / "verify-dp").symlink_to(campaign, target_is_directory=True)
+    config = {
+        "experiments": ["verify-dp"],
+        "proposition1": {"batches": 5, "splits": 20},
+        "theorem1": {"instances": 2, "schedules": 2},
+        "timing": {
+            "repeats": 1,
+            "dp_paper_slots": [10, 20],
+            "dp_paper_users": [10, 20],
+            "greedy_users": [20, 40],
+            "greedy_models": [5, 10],
+            "greedy_slots": [10, 20],
+        },
+    }
+    claims.run(config, tmp_path, RunContext("claims", workers=1, progress=False))
+    table = (tmp_path / "claims.md").read_text()
+    with (tmp_path / "claims.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 13
+    assert table.count("\n| ") == 13 + 1  # header + one row per claim
+    verdict = {r["claim"].split(":")[0]: r["verdict"] for r in rows}
+    assert verdict["Proposition 1"] == claims.HOLDS
+    assert verdict["Theorem 4"] == claims.FAILS  # the campaign has counterexamples
+    assert verdict["Fig. 6"] == claims.UNTESTED  # fig6 was not gathered
+
+
+def test_gains_on_hand_rows():
+    """Tests the gain formula: mean over x of (ratio A / ratio B - 1)."""
+    rows = [
+        {
+            "panel": "a",
+            "x": 1,
+            "method": "dp-paper",
+            "reuse_blocks": True,
+            "served_ratio": 0.6,
+        },
+        {
+            "panel": "a",
+            "x": 1,
+            "method": "dp-paper",
+            "reuse_blocks": False,
+            "served_ratio": 0.5,
+        },
+        {
+            "panel": "a",
+            "x": 2,
+            "method": "dp-paper",
+            "reuse_blocks": True,
+            "served_ratio": 0.4,
+        },
+        {
+            "panel": "a",
+            "x": 2,
+            "method": "dp-paper",
+            "reuse_blocks": False,
+            "served_ratio": 0.4,
+        },
+    ]
+    # x=1: 0.6/0.5 - 1 = 0.2; x=2: 0; mean 0.1.
+    got = claims.gains(rows, "panel", "x")
+    assert got[("a", "dp-paper", "dp-paper no-reuse")] == pytest.approx(0.1)
+
+
+def test_fit_exponent_of_a_power_law():
+    """Tests the log-log fit: y = 3 x^2 has exponent 2."""
+    xs = [1.0, 2.0, 4.0, 8.0]
+    assert claims.fit_exponent(xs, [3 * x**2 for x in xs]) == pytest.approx(2.0)
+
+
+def test_proposition1_holds_numerically():
+    """Tests that no random split beats eq. (11) and eq. (12) attains it."""
+    assert claims.check_proposition1(20, 50, seed=1).verdict == claims.HOLDS
+
+
+def test_instance_replace_keeps_validation(gap_instance):
+    """Tests that shrinking's dataclasses.replace re-validates (unknown block)."""
+    model = dataclasses.replace(gap_instance.models[0], blocks=("x",))
+    with pytest.raises(ValueError):
+        dataclasses.replace(gap_instance, models=(model, *gap_instance.models[1:]))
