@@ -220,7 +220,7 @@ def theorem_claims(folder: Path | None) -> list[Claim]:
 
 def optimality_claim(folder: Path | None) -> Claim:
     """Return the verdict on Theorem 4's optimality, from verify-dp."""
-    text = "Theorem 4: Algorithm 2 (dp-paper) is optimal for P1 in the BLS case"
+    text = "Theorem 4 (optimality): Algorithm 2 (dp-paper) is optimal for BLS"
     rows = read_rows(folder / "analysis.csv") if folder else []
     if not rows:
         return Claim(text, "verify-dp", UNTESTED, "no verify-dp analysis")
@@ -293,7 +293,7 @@ def complexity_claims(config: dict[str, Any], out: Path) -> list[Claim]:
     rows += [("dp-paper", "K", x, t) for x, t in zip(users, t_users, strict=True)]
     e_t, e_k = fit_exponent(slots, t_slots), fit_exponent(users, t_users)
     dp_claim = Claim(
-        "Theorem 4: Algorithm 2 runs in O(M I^2 K)",
+        "Theorem 4 (complexity): Algorithm 2 runs in O(M I^2 K)",
         f"median runtime of dp-paper (K=80, I=50 BLS) vs T = {slots} slots, and vs K = "
         f"{users} at T = 70; exponents by least squares on log-log",
         FAILS if e_t > 0.5 else HOLDS,

@@ -55,27 +55,61 @@ def add_arguments(sub) -> None:
         description="Run an experiment; results go to DIR/results.csv (resumable: "
         "re-running skips finished rows), plots and DIR/report.md.",
     )
-    parser.add_argument("name", choices=list(EXPERIMENTS), metavar="NAME",
-                        help="one of: " + ", ".join(EXPERIMENTS))
-    parser.add_argument("--config", metavar="FILE",
-                        help="TOML config (default experiments/configs/NAME.toml)")
-    parser.add_argument("--quick", action="store_true",
-                        help="use the config's [quick] sizes (a minute or two)")
-    parser.add_argument("--workers", type=_positive_int, metavar="N",
-                        help="worker processes (default: all cores; 1 = in this process)")
+    parser.add_argument(
+        "name",
+        choices=list(EXPERIMENTS),
+        metavar="NAME",
+        help="one of: " + ", ".join(EXPERIMENTS),
+    )
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        help="TOML config (default experiments/configs/NAME.toml)",
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="use the config's [quick] sizes (a minute or two)",
+    )
+    parser.add_argument(
+        "--workers",
+        type=_positive_int,
+        metavar="N",
+        help="worker processes (default all cores; 1 = this process)",
+    )
     where = parser.add_mutually_exclusive_group()
-    where.add_argument("--dask", choices=["local"],
-                       help="run on a Dask LocalCluster of --workers processes")
-    where.add_argument("--scheduler", metavar="ADDRESS",
-                       help="run on the Dask scheduler at ADDRESS")
-    parser.add_argument("--instances", type=_positive_int, metavar="N",
-                        help="instances per point (overrides the config)")
-    parser.add_argument("--seed", type=int, metavar="S",
-                        help="base generator seed (overrides the config; default 0)")
-    parser.add_argument("--time-limit", type=_positive_float, metavar="S",
-                        help="time limit per run in seconds (overrides the config)")
-    parser.add_argument("--realizations", type=_positive_int, metavar="N",
-                        help="channel realizations per point (overrides the config)")
+    where.add_argument(
+        "--dask",
+        choices=["local"],
+        help="run on a Dask LocalCluster of --workers processes",
+    )
+    where.add_argument(
+        "--scheduler", metavar="ADDRESS", help="run on the Dask scheduler at ADDRESS"
+    )
+    parser.add_argument(
+        "--instances",
+        type=_positive_int,
+        metavar="N",
+        help="instances per point (overrides the config)",
+    )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        metavar="S",
+        help="base generator seed (overrides the config; default 0)",
+    )
+    parser.add_argument(
+        "--time-limit",
+        type=_positive_float,
+        metavar="S",
+        help="time limit per run in seconds (overrides the config)",
+    )
+    parser.add_argument(
+        "--realizations",
+        type=_positive_int,
+        metavar="N",
+        help="channel realizations per point (overrides the config)",
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument("--out", required=True, metavar="DIR", help="output directory")
 
@@ -97,7 +131,7 @@ def load_config(name: str, path: str | None = None) -> dict:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run the experiment named by ``args``; return the exit status (130 if interrupted)."""
+    """Run the experiment named by ``args``; return the exit status (130: Ctrl-C)."""
     from experiments.context import RunContext
 
     config = load_config(args.name, args.config)
@@ -118,8 +152,10 @@ def run(args: argparse.Namespace) -> int:
     try:
         module.run(config, out, ctx)
     except KeyboardInterrupt:
-        print(f"partialloading: {args.name} interrupted; results so far in {out}",
-              file=sys.stderr)
+        print(
+            f"partialloading: {args.name} interrupted; results so far in {out}",
+            file=sys.stderr,
+        )
         return 130
     print(f"{args.name}: results in {out}")
     return 0

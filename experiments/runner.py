@@ -45,6 +45,8 @@ BASE_COLUMNS = (
     "served_ratio", "bound", "gap", "runtime_s", "build_time_s", "error", "info",
 )  # fmt: skip
 
+Row = dict[str, Any]
+
 UNSUPPORTED = "unsupported"
 ERROR = "error"
 
@@ -133,9 +135,10 @@ def run_one(task: Task) -> dict[str, Any]:
         if reason is not None:
             return {**row, "status": UNSUPPORTED, "error": reason}
         result = registry.run(task.method, instance, options)
-    except Exception as error:  # noqa: BLE001 - a failed task is a row, not a crash
+    except Exception as error:  # a failed task is a row, not a crash
         message = f"{type(error).__name__}: {error}"
-        if not isinstance(error, registry.SolverBug | registry.Unsupported | ValueError):
+        expected = registry.SolverBug | registry.Unsupported | ValueError
+        if not isinstance(error, expected):
             message += " | " + traceback.format_exc(limit=-3).replace("\n", " ")
         status = UNSUPPORTED if isinstance(error, registry.Unsupported) else ERROR
         return {**row, "status": status, "error": message}
@@ -148,7 +151,9 @@ def run_one(task: Task) -> dict[str, Any]:
         "gap": result.gap,
         "runtime_s": result.runtime_s,
         "build_time_s": result.build_time_s,
-        "info": json.dumps(result.info, sort_keys=True, default=str) if result.info else "",
+        "info": json.dumps(result.info, sort_keys=True, default=str)
+        if result.info
+        else None,
     }
 
 
@@ -167,8 +172,8 @@ def _cell(value: Any) -> str:
 
 # Columns always read back as text (a key or an instance name may look like a number).
 TEXT_COLUMNS = frozenset(
-    ("key", "experiment", "generator", "instance", "method", "bandwidth", "status", "error",
-     "info")
+    {"key", "experiment", "generator", "instance", "method", "bandwidth", "status"}
+    | {"error", "info"}
 )
 
 
@@ -187,7 +192,7 @@ def _parse(text: str) -> Any:
 
 
 def read_rows(csv_path: str | Path) -> list[dict[str, Any]]:
-    """Return the rows of a results CSV with typed cells ('' -> None, numbers, bools)."""
+    """Return the rows of a results CSV, typed ('' -> None, numbers, bools)."""
     path = Path(csv_path)
     if not path.exists():
         return []
@@ -209,7 +214,7 @@ def _header(path: Path) -> list[str]:
 
 
 def _columns(tasks: Sequence[Task], extra_columns: Sequence[str]) -> list[str]:
-    """Return the header: base columns, then params, tags and extras in first-seen order."""
+    """Return the header: base columns, then params, tags and extras (first seen)."""
     seen = dict.fromkeys(BASE_COLUMNS)
     for task in tasks:
         seen.update(dict.fromkeys(f"param_{name}" for name in task.params))
@@ -259,7 +264,7 @@ def _clock(seconds: float) -> str:
 class Progress:
     """A one-line progress bar with ETA on stderr (or nothing when disabled)."""
 
-    def __init__(self, total: int, label: str = "", enabled: bool = True, width: int = 30):
+    def __init__(self, total: int, label: str = "", enabled: bool = True, width=30):
         self.total, self.label, self.enabled, self.width = total, label, enabled, width
         self.done = 0
         self.start = time.perf_counter()
@@ -295,28 +300,39 @@ def _ignore_sigint() -> None:
 
 
 @contextlib.contextmanager
-def _local_results(tasks: list[Task], workers: int) -> Iterator[Iterable[dict[str, Any]]]:
+def _local_results(tasks: list[Task], ctx: RunContext) -> Iterator[Iterable[Row]]:
     """Yield rows as tasks finish, from this process or a local process pool."""
-    if workers <= 1 or len(tasks) <= 1:
+    workers = min(ctx.workers, len(tasks))
+    if workers <= 1:
         yield map(run_one, tasks)
         return
     import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
 
     # forkserver: workers fork from a clean server, not from a parent that may hold
     # solver threads (OR-Tools, HiGHS) -- forking those can deadlock.
-    pool = multiprocessing.get_context("forkserver").Pool(
-        min(workers, len(tasks)), initializer=_ignore_sigint, maxtasksperchild=200
+    executor = ProcessPoolExecutor(
+        workers,
+        mp_context=multiprocessing.get_context("forkserver"),
+        initializer=_ignore_sigint,
     )
+    futures = [executor.submit(run_one, task) for task in tasks]
     try:
-        yield pool.imap_unordered(run_one, tasks, chunksize=1)
-        pool.close()
+        yield (future.result() for future in as_completed(futures))
+    except BaseException:
+        # Ctrl-C: end the running tasks now rather than wait for them (no public
+        # API for this before Python 3.14's terminate_workers()).
+        processes = list((executor._processes or {}).values())
+        executor.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.terminate()
+        raise
     finally:
-        pool.terminate()  # on Ctrl-C: running tasks are lost, finished rows are saved
-        pool.join()
+        executor.shutdown(wait=True)
 
 
 @contextlib.contextmanager
-def _dask_results(tasks: list[Task], ctx: RunContext) -> Iterator[Iterable[dict[str, Any]]]:
+def _dask_results(tasks: list[Task], ctx: RunContext) -> Iterator[Iterable[Row]]:
     """Yield rows as tasks finish on a Dask LocalCluster or a remote scheduler."""
     from dask.distributed import Client, LocalCluster, as_completed
 
@@ -388,10 +404,9 @@ def run_tasks(
     writer = _Writer(path, _columns(tasks, extra_columns))
     progress = Progress(len(pending), ctx.name, ctx.progress and bool(pending))
     results = _dask_results if ctx.scheduler else _local_results
-    context = results(pending, ctx) if ctx.scheduler else results(pending, ctx.workers)
     saved = 0
     try:
-        with context as rows:
+        with results(pending, ctx) as rows:
             for row in rows:
                 row["experiment"] = row.get("experiment") or ctx.name
                 if extra_columns and row.get("info"):
@@ -403,7 +418,8 @@ def run_tasks(
     except KeyboardInterrupt:
         sys.stderr.write(
             f"\n{ctx.name}: interrupted; {saved} new row(s) saved "
-            f"({len(done) + saved} in total) in {path}; re-run the same command to resume\n"
+            f"({len(done) + saved} in total) in {path}; "
+            "re-run the same command to resume\n"
         )
         raise
     finally:

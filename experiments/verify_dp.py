@@ -218,6 +218,12 @@ def shows_gap(instance: Instance) -> bool:
     return paper is not None and best is not None and paper < best
 
 
+def shows_eq19_loss(instance: Instance) -> bool:
+    """Return whether dp-paper serves less than its own slotted optimum (cause eq19)."""
+    paper = _served("dp-paper", instance)
+    return paper is not None and paper < slotted_optimum(instance)
+
+
 def _truth(instance: Instance) -> tuple[int, str]:
     """Return the optimum and the exact method that proved it (most trusted first)."""
     for method in ("bruteforce", "exhaustive", "dp"):
@@ -398,16 +404,11 @@ def explain(evidence: dict[str, Any]) -> str:
             f"T = {e['slots']}."
         )
     if e["paper"] < e["slotted_optimum"]:
-        dropped = e["without_eq19"]
         parts.append(
             f"eq. (19): the DP serves less than its own slotted optimum "
             f"{e['slotted_optimum']}; it rejects predecessors i^ with g(i^,.) = "
-            f"g(i^-1,.) (ties); without the conditions Algorithm 1 "
-            + (
-                "returns an infeasible schedule."
-                if dropped is None
-                else f"serves {dropped}."
-            )
+            f"g(i^-1,.) (ties); without the conditions its value f(M,T) would be "
+            f"{e['without_eq19']}."
         )
     if e.get("dp_value") is not None and e["dp_value"] != e["paper"]:
         parts.append(
@@ -451,6 +452,7 @@ ANALYSIS_COLUMNS = (
     "shrunk_cause",
     "shrink_checks",
     "explanation",
+    "shrunk_explanation",
 )
 
 
@@ -512,8 +514,11 @@ def analyze_instance(job: Job) -> dict[str, Any]:
         out = Path(job.counterexamples)
         out.mkdir(parents=True, exist_ok=True)
         save_instance(instance, out / f"{instance.name}.json")
-        if shows_gap(instance):
-            small, checks = shrinking.shrink(instance, shows_gap)
+        # Shrink keeping the cause: an eq19 loss stays an eq19 loss (which implies
+        # a gap, as the slotted optimum is feasible in continuous time).
+        keeps = shows_eq19_loss if "eq19" in evidence["cause"] else shows_gap
+        if keeps(instance):
+            small, checks = shrinking.shrink(instance, keeps)
             small = dataclasses.replace(small, name=f"{instance.name}-shrunk")
             small_evidence = diagnose(small, job.finer)
             save_instance(small, out / f"{small.name}.json")
@@ -524,6 +529,7 @@ def analyze_instance(job: Job) -> dict[str, Any]:
                 shrunk_models=small.num_models,
                 shrunk_blocks=small.num_blocks,
                 shrunk_cause=small_evidence["cause"],
+                shrunk_explanation=explain(small_evidence),
                 shrink_checks=checks,
             )
     return row
@@ -670,6 +676,7 @@ def _write_index(analysis: list[dict[str, Any]], folder: Path) -> None:
         "shrunk_blocks",
         "shrunk_cause",
         "explanation",
+        "shrunk_explanation",
     )
     with (folder / "index.csv").open("w", newline="") as handle:
         writer = csv.DictWriter(handle, columns, extrasaction="ignore")
@@ -818,15 +825,23 @@ def report(
         "## Counterexamples (shrunk)",
         "",
     ]
-    for r in sorted(lost, key=lambda r: (r.get("shrunk_users") or 99, r["instance"]))[
-        :15
-    ]:
+
+    # Rarer causes first, then the smallest shrunk instances.
+    def rank(r: dict[str, Any]) -> tuple:
+        return (
+            causes[r.get("cause") or "?"],
+            r.get("shrunk_users") or 99,
+            r["instance"],
+        )
+
+    for r in sorted(lost, key=rank)[:15]:
         lines.append(
             f"- `{r['instance']}` ({r['cls']}): loss {r['loss']}, "
             f"cause {r.get('cause')}; "
             f"shrunk to `{r.get('shrunk')}` (K={r.get('shrunk_users')}, "
             f"I={r.get('shrunk_models')}, J={r.get('shrunk_blocks')}, cause "
-            f"{r.get('shrunk_cause')}). {r.get('explanation') or ''}"
+            f"{r.get('shrunk_cause')}). Original: {r.get('explanation') or ''} "
+            f"Shrunk: {r.get('shrunk_explanation') or '-'}"
         )
     if len(lost) > 15:
         lines.append(f"- ... {len(lost) - 15} more in counterexamples/index.csv")

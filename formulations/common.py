@@ -1,4 +1,4 @@
-"""Helpers shared by the solver-based formulations: end states, statuses, bounds, pruning.
+"""Helpers shared by the solver-based formulations: end states, statuses, pruning.
 
 Every solver reports its end in its own words. A formulation first translates
 them into one of four :class:`End` states and then calls :func:`final_status`,
@@ -52,7 +52,9 @@ def integer_bound(value: float | None) -> int | None:
     return math.floor(value + BOUND_TOL)
 
 
-def final_status(end: End, has_solution: bool, served: int, bound: int | None) -> Status:
+def final_status(
+    end: End, has_solution: bool, served: int, bound: int | None
+) -> Status:
     """Map a solver's end state to the suite's status (see the module table).
 
     Parameters

@@ -33,7 +33,13 @@ from __future__ import annotations
 import numpy as np
 from ortools.sat.python import cp_model
 
-from formulations.cpsat_base import Built, Rounding, horizon_reason, solve_sandwich
+from formulations.cpsat_base import (
+    Built,
+    Rounding,
+    horizon_reason,
+    solve_sandwich,
+    union_load,
+)
 from instances.model import Instance
 from instances.schedule import Schedule
 from solvers.result import Options, Outcome
@@ -120,11 +126,14 @@ def build(instance: Instance, options: Options, rounding: Rounding) -> Built:
     ]
     z = [{i: m.new_bool_var(f"z[{n},{i}]") for i in models} for n in range(positions)]
     completion = [m.new_int_var(0, horizon, f"C[{n}]") for n in range(positions)]
+    used = [m.new_bool_var(f"used[{i}]") for i in models]
+    loads = []  # every position's load terms, for the union bound
     for k in x[0] if positions else ():
         m.add_at_most_one(x[n][k] for n in range(positions))
     for n in range(positions):
         m.add_at_most_one(z[n].values())
-        for i in models:
+        for a, i in enumerate(models):
+            m.add_implication(z[n][i], used[a])
             batch = [x[n][k] for k in users[i]]
             for v in batch:
                 m.add_implication(v, z[n][i])
@@ -147,6 +156,7 @@ def build(instance: Instance, options: Options, rounding: Rounding) -> Built:
                         y = m.new_bool_var(f"y[{n},{a},{b}]")
                         m.add_bool_or([~z[n - 1][a], ~z[n][b], y])
                         terms.append(int(load[a + 1, b]) * y)
+        loads += terms
         terms += [int(beta[i]) * z[n][i] for i in models]
         if equal is None:
             terms += [int(per_user[k]) * v for k, v in x[n].items()]
@@ -159,6 +169,8 @@ def build(instance: Instance, options: Options, rounding: Rounding) -> Built:
         m.add(completion[n] == previous + sum(terms))
         for k, v in x[n].items():
             m.add(completion[n] <= int(deadline[k])).only_enforce_if(v)
+    # Redundant: every block of a used model is loaded at least once.
+    m.add(sum(loads) >= union_load(m, instance, models, used, options.reuse_blocks))
     m.maximize(sum(v for row in x for v in row.values()))
 
     def decode(solver: cp_model.CpSolver) -> Schedule:

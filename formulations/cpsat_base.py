@@ -101,6 +101,54 @@ class Built:
 Builder = Callable[[Instance, Options, Rounding], Built]
 
 
+def union_load(
+    m: cp_model.CpModel,
+    instance: Instance,
+    models: list[int],
+    used: list,
+    reuse_blocks: bool,
+) -> cp_model.LinearExpr:
+    """Return a lower bound, in units, on the total loading time of any schedule.
+
+    The GPU starts empty, so every block of every used model is loaded at least
+    once (with reuse; without reuse every used model loads all its bytes at least
+    once). Blocks with the same set of owners among ``models`` form a group; a
+    switch a -> b loads a group wholly or not at all (its blocks have the same
+    owners), so a switch's load is a sum of whole groups. Rounding each group DOWN
+    therefore keeps the bound valid against per-switch loads rounded either way:
+    floor(x + y) >= floor(x) + floor(y).
+
+    Parameters
+    ----------
+    models
+        Candidate model indices; ``used[a]`` is the literal "model models[a] is
+        used".
+    """
+    down = Rounding(optimistic=True)
+    per_byte = instance.loading.seconds_per_byte
+    if not reuse_blocks:
+        return sum(
+            down.cost(per_byte * instance.model_bytes[i]) * used[a]
+            for a, i in enumerate(models)
+        )
+    inc = instance.incidence()[models]
+    groups: dict[bytes, float] = {}
+    for j in np.flatnonzero(inc.any(axis=0)):
+        key = inc[:, j].tobytes()
+        groups[key] = groups.get(key, 0.0) + float(instance.block_sizes[j])
+    terms = []
+    for key, size in groups.items():
+        owners = np.flatnonzero(np.frombuffer(key, dtype=bool))
+        if len(owners) == 1:
+            hit = used[owners[0]]
+        else:
+            hit = m.new_bool_var("group_loaded")
+            for a in owners:
+                m.add_implication(used[a], hit)
+        terms.append(down.cost(per_byte * size) * hit)
+    return sum(terms)
+
+
 def horizon_reason(instance: Instance) -> str | None:
     """Return why the time horizon is too long for int64 scaling, or None."""
     longest = float(max(instance.deadline_s, instance.user_deadline.max(initial=0.0)))

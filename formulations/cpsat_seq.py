@@ -28,7 +28,13 @@ from itertools import pairwise
 import numpy as np
 from ortools.sat.python import cp_model
 
-from formulations.cpsat_base import Built, Rounding, horizon_reason, solve_sandwich
+from formulations.cpsat_base import (
+    Built,
+    Rounding,
+    horizon_reason,
+    solve_sandwich,
+    union_load,
+)
 from instances.model import Instance
 from instances.schedule import Schedule
 from solvers.costs import cost_table, model_batches
@@ -103,27 +109,8 @@ def build(instance: Instance, options: Options, rounding: Rounding) -> Built:
     m.add_circuit(arcs)
     arc_load = sum(loads)
 
-    # Redundant union bound: each block of a used model is loaded at least once.
-    # Blocks with the same set of candidate owners form a group, and every arc loads
-    # whole groups, so rounding each group DOWN keeps the bound valid in both
-    # roundings: floor(x + y) >= floor(x) + floor(y).
-    if options.reuse_blocks and models:
-        inc = instance.incidence()[models]
-        groups: dict[bytes, float] = {}
-        for j in np.flatnonzero(inc.any(axis=0)):
-            key = inc[:, j].tobytes()
-            groups[key] = groups.get(key, 0.0) + float(instance.block_sizes[j])
-        union = []
-        for key, size in groups.items():
-            owners = np.flatnonzero(np.frombuffer(key, dtype=bool))
-            if len(owners) == 1:
-                hit = used[owners[0]]
-            else:
-                hit = m.new_bool_var("block")
-                for a in owners:
-                    m.add_implication(used[a], hit)
-            union.append(relaxed.cost(size * instance.loading.seconds_per_byte) * hit)
-        m.add(arc_load >= sum(union))
+    # Redundant: every block of a used model is loaded at least once.
+    m.add(arc_load >= union_load(m, instance, models, used, options.reuse_blocks))
     m.add(sum(costs) + arc_load <= deadline)
     m.maximize(sum(counts))
 

@@ -37,7 +37,11 @@ loaded[n,g]        u[n,g] >= rho[n,g] - rho[n-1,g],  rho[0,g] = 0         (8')
     feasible (x, z, u) has a true schedule at least as early; an optimal u sits
     at the positive part. Without reuse every model is its own group (S_g =
     bytes of i), so this is w[n,i] >= z[n,i] - z[n-1,i] of independent loading.
-equal_upload[n,k]  up[n] >= r a_k x[n,k]                (equal split: max over the batch)
+loaded_once[g,k]   sum_n u[n,g] >= sum_n x[n,k]   for k of a model in I_g  (valid)
+    a served user's groups were loaded at some position. Implied for integer
+    points, but it stops the LP from spreading z thinly over positions so that
+    (8') charges a load only once at a fraction (bls-default: 10 s -> 1.2 s).
+equal_upload[n,k]  up[n] >= r a_k x[n,k]           (equal split: max over the batch)
 completion[n]      C[n] = C[n-1] + upload[n] + load[n] + compute[n],  C[0] = 0    (1)
 deadline[n,k]      C[n] <= T_k + (H - T_k)(1 - x[n,k])   for T_k < H         (13c)
     C[n] <= H is the variable's bound: with used positions first (below) every
@@ -57,7 +61,8 @@ Objective: max sum_{n,k} x[n,k]                                           (13a)
 N = sum_i ceil(|K_i| / b_i) with a common deadline (the canonical optimal
 schedule above needs no more positions); with per-user deadlines splitting a
 model's users into more batches can pay (an urgent user alone first), so N = |K|,
-one position per candidate user (each used batch holds one user at least).
+one position per candidate user (each used batch holds one user at least). Both
+are capped by the number of batches that fit before H (``_fitting_batches``).
 """
 
 from __future__ import annotations
@@ -77,7 +82,10 @@ from solvers.result import Options, Outcome, Status
 MS = 1000.0  # model time unit: milliseconds per second
 MAX_VARIABLES = 200_000  # refuse larger models (HiGHS would not solve them anyway)
 # HiGHS tolerances (ms): errors stay ~1e-9 ms, below the evaluator's 1e-9 T.
-HIGHS_OPTIONS = {"mip_feasibility_tolerance": 1e-9, "primal_feasibility_tolerance": 1e-9}
+HIGHS_OPTIONS = {
+    "mip_feasibility_tolerance": 1e-9,
+    "primal_feasibility_tolerance": 1e-9,
+}
 # If a rounded solution still misses a deadline by round-off, solve again with
 # every deadline shrunk by this relative margin (see docs/formulations-milp.md).
 RETRY_MARGIN = 1e-6
@@ -138,12 +146,18 @@ def prepare(instance: Instance, options: Options, margin: float = 0.0) -> Data:
     models = tuple(users_of)
     users = tuple(k for i in models for k in users_of[i])
     channels = options.bandwidth.channels
-    limit = {i: options.bandwidth.batch_limit(instance.models[i].max_batch) for i in models}
-    deadline = {k: float(instance.user_deadline[k]) * MS * (1.0 - margin) for k in users}
+    limit = {
+        i: options.bandwidth.batch_limit(instance.models[i].max_batch) for i in models
+    }
+    deadline = {
+        k: float(instance.user_deadline[k]) * MS * (1.0 - margin) for k in users
+    }
     horizon = max(deadline.values(), default=0.0)
     common = len(set(deadline.values())) <= 1
-    batches = {i: math.ceil(len(users_of[i]) / limit[i]) if common else len(users_of[i])
-               for i in models}
+    batches = {
+        i: math.ceil(len(users_of[i]) / limit[i]) if common else len(users_of[i])
+        for i in models
+    }
     if options.reuse_blocks:
         incidence = instance.incidence()[list(models)]
         found: dict[tuple[int, ...], float] = {}
@@ -162,7 +176,9 @@ def prepare(instance: Instance, options: Options, margin: float = 0.0) -> Data:
         users_of=users_of,
         model_of={k: int(instance.user_model[k]) for k in users},
         limit=limit,
-        upload_ms={k: float(instance.upload_s[k]) * MS * (channels or 1) for k in users},
+        upload_ms={
+            k: float(instance.upload_s[k]) * MS * (channels or 1) for k in users
+        },
         channels=channels,
         groups=groups,
         ms_per_byte=instance.loading.seconds_per_byte * MS,
@@ -189,7 +205,9 @@ def _fitting_batches(instance, options, users_of, batches, private, horizon_ms) 
     costs = []
     for i, users in users_of.items():
         spec = instance.models[i]
-        upload = instance.upload_s[list(users)].min() * (options.bandwidth.channels or 1)
+        upload = instance.upload_s[list(users)].min() * (
+            options.bandwidth.channels or 1
+        )
         g = (float(upload) + spec.mu_s + spec.beta_s) * MS
         first = g + instance.loading.time(private.get(i, 0.0)) * MS
         costs += [first] + [g] * (batches[i] - 1)
@@ -198,7 +216,7 @@ def _fitting_batches(instance, options, users_of, batches, private, horizon_ms) 
     return int(np.searchsorted(total, horizon_ms, side="right"))
 
 
-# -- the model -------------------------------------------------------------------
+# -- the model ---
 
 
 def build_model(instance: Instance, options: Options, data: Data | None = None):
@@ -256,7 +274,8 @@ def _expressions(m, d: Data) -> None:
 
     def compute(m, n):
         return sum(
-            d.mu_ms[i] * sum(m.x[n, k] for k in d.users_of[i]) + d.beta_ms[i] * m.z[n, i]
+            d.mu_ms[i] * sum(m.x[n, k] for k in d.users_of[i])
+            + d.beta_ms[i] * m.z[n, i]
             for i in d.models
         )
 
@@ -275,7 +294,9 @@ def _once(m, d: Data) -> None:
 def _one_model(m, d: Data) -> None:
     import pyomo.environ as pyo
 
-    m.one_model = pyo.Constraint(m.N, rule=lambda m, n: sum(m.z[n, i] for i in m.I) <= 1)
+    m.one_model = pyo.Constraint(
+        m.N, rule=lambda m, n: sum(m.z[n, i] for i in m.I) <= 1
+    )
 
 
 def _user_model(m, d: Data) -> None:
@@ -308,8 +329,12 @@ def _loaded(m, d: Data) -> None:
 def _loaded_once(m, d: Data) -> None:
     import pyomo.environ as pyo
 
-    pairs = [(g, k) for g, (_, owners) in enumerate(d.groups) for i in owners
-             for k in d.users_of[i]]
+    pairs = [
+        (g, k)
+        for g, (_, owners) in enumerate(d.groups)
+        for i in owners
+        for k in d.users_of[i]
+    ]
 
     def rule(m, g, k):
         return sum(m.u[n, g] for n in m.N) >= sum(m.x[n, k] for n in m.N)
@@ -362,7 +387,11 @@ def _symmetry(m, d: Data) -> None:
     m.nonempty = pyo.Constraint(m.N, m.I, rule=nonempty)
     if not d.common:
         return
-    pairs = [(a, b) for i in d.models for a, b in zip(d.users_of[i], d.users_of[i][1:])]
+    pairs = [
+        (a, b)
+        for i in d.models
+        for a, b in zip(d.users_of[i][:-1], d.users_of[i][1:], strict=True)
+    ]
 
     def cheapest_first(m, a, b):
         return sum(m.x[n, a] for n in m.N) >= sum(m.x[n, b] for n in m.N)
@@ -382,16 +411,22 @@ def _objective(m, d: Data) -> None:
     )
 
 
-# -- solving -----------------------------------------------------------------------
+# -- solving ---
 
 
 def supports(instance: Instance, options: Options) -> str | None:
     """Accept every instance whose model has at most ``MAX_VARIABLES`` variables."""
     name = options.solver or "highs"
     if name != "highs":
-        import pyomo.environ as pyo
+        import io
 
-        if not pyo.SolverFactory(name).available(exception_flag=False):
+        import pyomo.environ as pyo
+        from pyomo.common.log import LoggingIntercept
+
+        # Pyomo logs a traceback for an unknown name; the reason below says it all.
+        with LoggingIntercept(io.StringIO(), "pyomo"):
+            available = pyo.SolverFactory(name).available(exception_flag=False)
+        if not available:
             return f'Pyomo solver "{name}" is not available on this machine'
     size = prepare(instance, options).num_variables
     if size > MAX_VARIABLES:
@@ -435,7 +470,9 @@ def solve(instance: Instance, options: Options) -> Outcome:
     bound, build_s, retried = run.bound, run.build_s, False
     if run.has_solution and not evaluate(instance, run.schedule).feasible:
         start = time.perf_counter()
-        run = _build_and_solve(instance, options, prepare(instance, options, RETRY_MARGIN), start)
+        run = _build_and_solve(
+            instance, options, prepare(instance, options, RETRY_MARGIN), start
+        )
         build_s += run.build_s
         retried = True
     schedule = run.schedule if run.has_solution else empty
@@ -445,7 +482,9 @@ def solve(instance: Instance, options: Options) -> Outcome:
     return Outcome(schedule, status, bound, build_s, info)
 
 
-def _build_and_solve(instance: Instance, options: Options, data: Data, start: float) -> _Run:
+def _build_and_solve(
+    instance: Instance, options: Options, data: Data, start: float
+) -> _Run:
     """Build the model for ``data``, solve it, and read the schedule."""
     m = build_model(instance, options, data)
     built = time.perf_counter()
@@ -464,7 +503,9 @@ def _build_and_solve(instance: Instance, options: Options, data: Data, start: fl
         "deadline_margin": data.margin,
         **info,
     }
-    return _Run(schedule, end, has_solution, integer_bound(bound), built - start + setup_s, info)
+    return _Run(
+        schedule, end, has_solution, integer_bound(bound), built - start + setup_s, info
+    )
 
 
 def _read_schedule(instance: Instance, m, d: Data, options: Options) -> Schedule:
@@ -474,7 +515,9 @@ def _read_schedule(instance: Instance, m, d: Data, options: Options) -> Schedule
         users = [k for k in d.users if (m.x[n, k].value or 0.0) > 0.5]
         if users:
             batches.append((d.model_of[users[0]], np.array(users)))
-    return Schedule.from_indices(instance, batches, options.reuse_blocks, options.bandwidth)
+    return Schedule.from_indices(
+        instance, batches, options.reuse_blocks, options.bandwidth
+    )
 
 
 _CONTRIB_END = {
@@ -530,7 +573,10 @@ def _solve_highs(m, options: Options):
     )
     wall = time.perf_counter() - begin
     solve_s = float(res.timing_info.highs_time)
-    has_solution = res.solution_status in (SolutionStatus.feasible, SolutionStatus.optimal)
+    has_solution = res.solution_status in (
+        SolutionStatus.feasible,
+        SolutionStatus.optimal,
+    )
     if has_solution:
         res.solution_loader.load_vars()
     info = {
@@ -540,9 +586,13 @@ def _solve_highs(m, options: Options):
         "solve_s": solve_s,
         "objective_bound": _finite(res.objective_bound),
     }
-    return contrib_end(res.termination_condition.name), has_solution, res.objective_bound, (
-        wall - solve_s
-    ), info
+    return (
+        contrib_end(res.termination_condition.name),
+        has_solution,
+        res.objective_bound,
+        (wall - solve_s),
+        info,
+    )
 
 
 def _solve_legacy(m, options: Options):

@@ -168,8 +168,10 @@ def read_json(path: str | Path) -> Any:
     except UnicodeDecodeError:
         raise InputError(f"{path}: not a UTF-8 text file") from None
     try:
-        data = json.loads(text)
+        data = json.loads(text, object_pairs_hook=_unique_keys)
         where = _non_finite(data, "")
+    except InputError as error:
+        raise InputError(f"{path}: {error}") from None
     except json.JSONDecodeError as error:
         raise InputError(
             f"{path}: malformed JSON at line {error.lineno} column {error.colno} "
@@ -180,6 +182,16 @@ def read_json(path: str | Path) -> Any:
     if where is not None:
         raise InputError(f"{path}: {where}: non-finite number is not allowed")
     return data
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict:
+    """Build a JSON object, refusing a key given twice (JSON would keep the last)."""
+    seen: set[str] = set()
+    for key, _ in pairs:
+        if key in seen:
+            raise InputError(f'duplicate key "{key}" in a JSON object')
+        seen.add(key)
+    return dict(pairs)
 
 
 def _non_finite(obj: Any, path: str) -> str | None:

@@ -59,8 +59,19 @@ class Structure:
 def analyze(
     instance: Instance, reuse_blocks: bool = True, models: np.ndarray | None = None
 ) -> Structure:
-    """Return the clusters and BLS status of ``models`` (default: active models)."""
-    chosen = instance.active_models() if models is None else np.asarray(models)
+    """Return the clusters and BLS status of ``models`` (default: active models).
+
+    The default analysis is cached on the instance (it is immutable), since
+    ``supports`` and ``solve`` of a method both ask for it.
+    """
+    if models is None:
+        key = ("structure", reuse_blocks)
+        if key not in instance._cache:
+            instance._cache[key] = analyze(
+                instance, reuse_blocks, instance.active_models()
+            )
+        return instance._cache[key]
+    chosen = np.asarray(models)
     chosen = [int(i) for i in chosen]
     if not reuse_blocks:
         return Structure(tuple(Cluster((i,), (0,), ()) for i in chosen), True)

@@ -32,7 +32,7 @@ def supports(instance: Instance, options: Options) -> str | None:
     """Return None for instances of at most ``MAX_USERS`` users, else why not."""
     if instance.num_users > MAX_USERS:
         return (
-            f"bruteforce enumerates every schedule and is limited to {MAX_USERS} "
+            f"enumerates every schedule and is limited to {MAX_USERS} "
             f"users; this instance has {instance.num_users}"
         )
     return None

@@ -39,7 +39,7 @@ def supports(instance: Instance, options: Options) -> str | None:
     active = len(instance.active_models())
     if active > MAX_MODELS:
         return (
-            f"exhaustive enumerates subsets of the requested models and is limited "
+            f"enumerates subsets of the requested models and is limited "
             f"to {MAX_MODELS}; this instance requests {active}"
         )
     return None

@@ -258,3 +258,30 @@ def test_solve_bad_options_exit_2(two_models_file, tmp_path):
         "solve", two_models_file, "--method", "dp", "--out", tmp_path / "no" / "x.json"
     )
     assert_bad_input(run, "x.json")
+
+
+def test_solve_refusal_exits_2(tmp_path):
+    """Tests that a method refusing the instance (dp on a non-BLS one) exits 2."""
+    pytest.importorskip("solvers.dp")
+    general = make_instance(
+        models=(
+            Model("A", ("a", "b"), 0.1, 1.0, 2),
+            Model("B", ("c", "a"), 0.2, 0.5, 2),
+        )
+    )
+    path = tmp_path / "general.json"
+    save_instance(general, path)
+    run = cli("solve", path, "--method", "dp")
+    assert_bad_input(run, "dp: ", 'model "B"')
+
+
+def test_registered_but_missing_module_is_unsupported(monkeypatch, two_models):
+    """Tests that a registered method whose module is absent is refused, not a crash."""
+    from solvers import registry
+
+    spec = registry.MethodSpec("solvers.no_such_method", "placeholder", False)
+    monkeypatch.setitem(registry.METHODS, "ghost", spec)
+    with pytest.raises(registry.Unsupported, match="ghost: method not available"):
+        registry.run("ghost", two_models)
+    with pytest.raises(ValueError, match='unknown method "nope"'):
+        registry.get("nope")

@@ -163,18 +163,17 @@ def test_evaluator_agrees_with_timing_helpers(seed, reuse, channels, data):
     """Tests the evaluator (block-set differences) against new_bytes and timing.py."""
     instance = tiny.generate(seed, "general", num_users=6)
     bandwidth = Bandwidth(channels)
-    # A random order of one-model batches, models may repeat; users need not match.
-    batches = data.draw(
-        st.lists(
-            st.tuples(
-                st.integers(0, instance.num_models - 1),
-                st.lists(
-                    st.integers(0, instance.num_users - 1), max_size=3, unique=True
-                ),
-            ),
-            max_size=5,
+    # Random batches: any model order (repeats allowed), each user at most once,
+    # users need not request the batch's model (timing does not depend on it).
+    order = data.draw(st.permutations(range(instance.num_users)))
+    models = data.draw(st.lists(st.integers(0, instance.num_models - 1), max_size=5))
+    cuts = sorted(
+        data.draw(
+            st.lists(st.integers(0, 6), min_size=len(models), max_size=len(models))
         )
     )
+    starts = [0, *cuts]
+    batches = [(m, order[a:b]) for m, a, b in zip(models, starts, cuts, strict=False)]
     ev = evaluate(instance, Schedule.from_indices(instance, batches, reuse, bandwidth))
     clock, previous = 0.0, None
     for (model, users), timing in zip(batches, ev.timeline, strict=True):
@@ -460,3 +459,76 @@ def test_stated_after_unknown_model_not_misaligned(two_models):
     ev = evaluate(two_models, schedule_from_dict(document))
     assert stated_mismatches(document, ev) == []
     assert not ev.feasible  # the reference violation is what reports the problem
+
+
+# -- the registry judges every result -----------------------------------------------
+
+
+@pytest.fixture
+def fake_method(monkeypatch):
+    """Return a registrar of a method named "fake" whose solve returns ``outcome``."""
+    import sys
+    import types
+
+    from solvers import registry
+
+    def register(outcome, refuse=None):
+        module = types.ModuleType("fake_method_for_tests")
+        module.supports = lambda instance, options: refuse
+        module.solve = lambda instance, options: outcome
+        monkeypatch.setitem(sys.modules, module.__name__, module)
+        spec = registry.MethodSpec(module.__name__, "test double", False)
+        monkeypatch.setitem(registry.METHODS, "fake", spec)
+        return registry
+
+    return register
+
+
+def test_registry_result_recomputed(two_models, fake_method):
+    """Tests that run() returns the evaluator's served count and the method's bound."""
+    from solvers.result import Outcome, Status
+
+    sched = schedule(("A", "u1", "u2"), ("B", "u3"))
+    registry = fake_method(Outcome(sched, Status.FEASIBLE, bound=3))
+    result = registry.run("fake", two_models)
+    assert (result.served, result.bound, result.gap) == (3, 3, 0.0)
+    assert result.evaluation == evaluate(two_models, sched)
+    # Optimal without a bound: the bound is the served count.
+    registry = fake_method(Outcome(schedule(("A", "u1")), Status.OPTIMAL))
+    assert registry.run("fake", two_models).bound == 1
+
+
+@pytest.mark.parametrize(
+    ("batches", "claim", "message"),
+    [
+        # B{u3} alone ends at 3 + 8 + 0.7 = 11.7 > 10: infeasible.
+        ((("B", "u3"),), {}, "returned an infeasible schedule"),
+        ((("A", "u1"),), {"bound": 0}, "serves 1 users above its bound 0"),
+        (
+            (("A", "u1"),),
+            {"status": "optimal", "bound": 2},
+            "claims optimal with bound 2",
+        ),
+        ((("A", "u1"),), {"reuse": False}, "other reuse/bandwidth settings"),
+    ],
+)
+def test_registry_catches_bugs(fake_method, batches, claim, message):
+    """Tests SolverBug on an infeasible schedule, a false bound, a false optimum."""
+    from solvers.registry import SolverBug
+    from solvers.result import Outcome, Status
+
+    sched = schedule(*batches, reuse=claim.get("reuse", True))
+    status = Status(claim.get("status", "feasible"))
+    registry = fake_method(Outcome(sched, status, bound=claim.get("bound")))
+    with pytest.raises(SolverBug, match=message):
+        registry.run("fake", make_instance(deadline_s=10.0))
+
+
+def test_registry_refusal(two_models, fake_method):
+    """Tests that a method's refusal reason becomes Unsupported("name: reason")."""
+    from solvers.registry import Unsupported
+    from solvers.result import Outcome, Status
+
+    registry = fake_method(Outcome(Schedule(), Status.FEASIBLE), refuse="too large")
+    with pytest.raises(Unsupported, match=r"^fake: too large$"):
+        registry.run("fake", two_models)

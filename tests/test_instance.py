@@ -81,6 +81,17 @@ def test_deeply_nested_json_is_input_error(tmp_path):
         load_instance(path)
 
 
+def test_duplicate_json_key_is_input_error(tmp_path, two_models_doc):
+    """Tests that a key given twice (JSON would silently keep the last) is refused."""
+    text = json.dumps(two_models_doc).replace(
+        '"deadline_s": 20.0', '"deadline_s": 20.0, "deadline_s": 5.0'
+    )
+    path = tmp_path / "dup.json"
+    path.write_text(text)
+    with pytest.raises(InputError, match=r'dup\.json: duplicate key "deadline_s"'):
+        load_instance(path)
+
+
 def test_content_errors_start_with_file_name(tmp_path, two_models_doc):
     """Tests that load_instance prefixes a content error with the file name."""
     path = tmp_path / "inst.json"

@@ -336,3 +336,15 @@ def test_dp_paper_load_matches_new_bytes():
                     ihat = cluster.models[s]
                     ours = inst.model_bytes[i] - prefix[cluster.depth[s]]
                     assert ours == pytest.approx(inst.new_bytes()[ihat + 1, i])
+
+
+def test_edge_cases_no_users_and_zero_slots():
+    """Tests empty instances and T = 0 (slot longer than the deadline)."""
+    for name in ("dp-paper", "greedy", "gemel"):
+        assert registry.run(name, make_instance(users=())).served == 0
+    # slot 30 s > deadline 20 s: T = 0, the slotted methods serve nobody, while
+    # gemel (continuous time) serves all 3 (19.9 s, see above).
+    coarse = make_instance(slot_s=30.0)
+    assert registry.run("dp-paper", coarse).served == 0
+    assert registry.run("greedy", coarse).served == 0
+    assert registry.run("gemel", coarse).served == 3
