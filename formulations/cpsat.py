@@ -7,7 +7,7 @@ in a; without: all of b when the model changes). In integer time units:
 
     sum_i z[n, i] <= 1,   x[n, k] => z[n, model(k)]
     z[n, i] => sum_{k in K_i} x[n, k] >= 1          (a used position is non-empty)
-    sum_{k in K_i} x[n, k] <= b_i                   (b_i = b_max, or min(b_max, r))
+    sum_{k in K_i} x[n, k] <= b_i z[n, i]           (b_i = b_max, or min(b_max, r))
     sum_n x[n, k] <= 1
     y[n, a, b] >= z[n-1, a] + z[n, b] - 1
     C[n] = C[n-1] + load_n + upload_n + sum_k mu_model(k) x[n, k] + sum_i beta_i z[n, i]
@@ -86,9 +86,7 @@ def supports(instance: Instance, options: Options) -> str | None:
     reason = horizon_reason(instance)
     if reason is not None:
         return reason
-    users, positions = _candidates(
-        instance, options, Rounding(optimistic=True).relaxed()
-    )
+    users, positions = _candidates(instance, options, Rounding(optimistic=True))
     size = positions * (len(users) ** 2 + sum(len(ks) for ks in users.values()))
     if size > MAX_LITERALS:
         return (
@@ -120,15 +118,15 @@ def build(instance: Instance, options: Options, rounding: Rounding) -> Built:
             for k in users[i]
         }
 
+    candidates = [k for i in models for k in users[i]]
     x = [
-        {k: m.new_bool_var(f"x[{n},{k}]") for i in models for k in users[i]}
-        for n in range(positions)
+        {k: m.new_bool_var(f"x[{n},{k}]") for k in candidates} for n in range(positions)
     ]
     z = [{i: m.new_bool_var(f"z[{n},{i}]") for i in models} for n in range(positions)]
     completion = [m.new_int_var(0, horizon, f"C[{n}]") for n in range(positions)]
     used = [m.new_bool_var(f"used[{i}]") for i in models]
     loads = []  # every position's load terms, for the union bound
-    for k in x[0] if positions else ():
+    for k in candidates:
         m.add_at_most_one(x[n][k] for n in range(positions))
     for n in range(positions):
         m.add_at_most_one(z[n].values())
@@ -138,10 +136,8 @@ def build(instance: Instance, options: Options, rounding: Rounding) -> Built:
             for v in batch:
                 m.add_implication(v, z[n][i])
             m.add(sum(batch) >= 1).only_enforce_if(z[n][i])
-            m.add(
-                sum(batch)
-                <= options.bandwidth.batch_limit(instance.models[i].max_batch)
-            )
+            limit = options.bandwidth.batch_limit(instance.models[i].max_batch)
+            m.add(sum(batch) <= limit * z[n][i])  # times z: tighter LP
         if n + 1 < positions:
             m.add(sum(z[n].values()) >= sum(z[n + 1].values()))
 
@@ -169,6 +165,10 @@ def build(instance: Instance, options: Options, rounding: Rounding) -> Built:
         m.add(completion[n] == previous + sum(terms))
         for k, v in x[n].items():
             m.add(completion[n] <= int(deadline[k])).only_enforce_if(v)
+    if positions and not instance.has_user_deadlines:
+        # Redundant with a common deadline: the last used position holds a user,
+        # and unused positions take no time. Explicit, it is in the LP relaxation.
+        m.add(completion[-1] <= int(rounding.deadline(instance.deadline_s)))
     # Redundant: every block of a used model is loaded at least once.
     m.add(sum(loads) >= union_load(m, instance, models, used, options.reuse_blocks))
     m.maximize(sum(v for row in x for v in row.values()))

@@ -115,12 +115,13 @@ def build(instance: Instance, options: Options, rounding: Rounding) -> Built:
     m.maximize(sum(counts))
 
     def decode(solver: cp_model.CpSolver) -> Schedule:
-        taken = {k: v for k, v in succ.items() if solver.boolean_value(v)}
-        order, node = [], 0
-        nxt = {tail: head for (tail, head) in taken}
-        while node in nxt and nxt[node] != 0:
-            node = nxt[node]
+        after = {
+            tail: head for (tail, head), v in succ.items() if solver.boolean_value(v)
+        }
+        order, node = [], after.get(0, 0)
+        while node != 0:  # follow the cycle from the depot back to it
             order.append(node - 1)
+            node = after[node]
         batches = []
         for a in order:
             n = round(solver.value(counts[a]))

@@ -1,4 +1,4 @@
-"""The problem: instance model, timing semantics, schedule evaluation, I/O, generators."""
+"""The problem: instance model, timing, schedule evaluation, I/O and generators."""
 
 from instances.io import InputError, load_instance, save_instance
 from instances.model import Block, Instance, Loading, Model, User

@@ -142,7 +142,12 @@ def run(name: str, instance: Instance, options: Options | None = None) -> Result
     if reason is not None:
         raise Unsupported(f"{name}: {reason}")
     start = time.perf_counter()
-    outcome = method.solve(instance, options)
+    try:
+        outcome = method.solve(instance, options)
+    except (Unsupported, SolverBug, KeyboardInterrupt, MemoryError):
+        raise
+    except Exception as error:  # a crash inside a method is a bug, not bad input
+        raise SolverBug(f"{name} crashed: {type(error).__name__}: {error}") from error
     runtime = time.perf_counter() - start
 
     schedule = outcome.schedule

@@ -19,8 +19,9 @@ from solvers import registry
 from solvers.result import Options, Status
 
 CPSAT = ("cpsat", "cpsat-seq")
-# Exact methods to compare with, where they exist yet and accept the instance.
-ORACLES = ("bruteforce", "exhaustive", "dp", "milp")
+# Exact methods to compare with, where they exist and accept the instance. The
+# MILP (~0.2 s a solve) is compared in the slow test only.
+ORACLES = ("bruteforce", "exhaustive", "dp")
 
 
 def _available(name: str) -> bool:
@@ -146,9 +147,9 @@ def test_tiny_budget_is_never_optimal(module, budget):
         assert outcome.bound >= evaluation.served
 
 
-def _agree(instance: Instance, names, **options) -> None:
+def _agree(instance: Instance, names, oracles=ORACLES, **options) -> None:
     results = {name: _run(name, instance, **options) for name in names}
-    for name in ORACLES:
+    for name in oracles:
         opts = Options(**options)
         if _available(name) and registry.supports(name, instance, opts) is None:
             results[name] = _run(name, instance, **options)
@@ -158,7 +159,7 @@ def _agree(instance: Instance, names, **options) -> None:
         assert results[name].status is Status.OPTIMAL, (name, results[name].info)
 
 
-@settings(max_examples=60, deadline=None, derandomize=True)
+@settings(max_examples=150, deadline=None, derandomize=True)
 @given(
     seed=st.integers(0, 10**6),
     kind=st.sampled_from(["bls", "general"]),
@@ -172,7 +173,7 @@ def test_agree_with_exact_methods(seed, kind, reuse, equal):
     _agree(instance, CPSAT, reuse_blocks=reuse, bandwidth=bandwidth)
 
 
-@settings(max_examples=40, deadline=None, derandomize=True)
+@settings(max_examples=100, deadline=None, derandomize=True)
 @given(
     seed=st.integers(0, 10**6),
     kind=st.sampled_from(["bls", "general"]),
@@ -180,7 +181,22 @@ def test_agree_with_exact_methods(seed, kind, reuse, equal):
     equal=st.booleans(),
 )
 def test_per_user_deadlines_agree_with_bruteforce(seed, kind, reuse, equal):
-    """Tests that cpsat == bruteforce (and milp) with per-user deadlines."""
+    """Tests that cpsat == bruteforce with per-user deadlines."""
     bandwidth = Bandwidth(2) if equal else Bandwidth()
     instance = tiny.generate(seed, kind, per_user_deadlines=True)
     _agree(instance, ("cpsat",), reuse_blocks=reuse, bandwidth=bandwidth)
+
+
+@pytest.mark.slow
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(
+    seed=st.integers(0, 10**6),
+    kind=st.sampled_from(["bls", "general"]),
+    per_user=st.booleans(),
+    reuse=st.booleans(),
+)
+def test_agree_with_milp(seed, kind, per_user, reuse):
+    """Tests that cpsat (and cpsat-seq) == milp == bruteforce on tiny instances."""
+    instance = tiny.generate(seed, kind, per_user_deadlines=per_user)
+    names = ("cpsat",) if per_user else CPSAT
+    _agree(instance, names, ("bruteforce", "milp"), reuse_blocks=reuse)
