@@ -427,7 +427,7 @@ def figure_claim(name: str, folder: Path | None, config: dict[str, Any]) -> Clai
     found = gains(
         read_rows(folder / "results.csv"),
         config.get("panel_column", "panel"),
-        config.get("x_column", "x"),
+        config.get("x_column", "x_value"),
     )
     by_letter = {(_panel_key(p), a, b): v for (p, a, b), v in found.items()}
     shown, agree, same_sign, tested = [], 0, 0, 0
@@ -437,7 +437,8 @@ def figure_claim(name: str, folder: Path | None, config: dict[str, Any]) -> Clai
             continue
         tested += 1
         ours_pct = 100 * ours
-        same = (ours_pct > 0) == (paper > 0) if paper else abs(ours_pct) < 0.5
+        # Same direction: the signs agree, a gain under half a point counting as 0.
+        same = np.sign(round(ours_pct * 2) / 2) == np.sign(paper)
         close = abs(ours_pct - paper) <= max(0.5 * abs(paper), 1.0)
         same_sign += same
         agree += same and close

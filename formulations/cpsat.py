@@ -8,7 +8,7 @@ in a; without: all of b when the model changes). In integer time units:
     sum_i z[n, i] <= 1,   x[n, k] => z[n, model(k)]
     z[n, i] => sum_{k in K_i} x[n, k] >= 1          (a used position is non-empty)
     sum_{k in K_i} x[n, k] <= b_i z[n, i]           (b_i = b_max, or min(b_max, r))
-    sum_n x[n, k] <= 1
+    sum_n x[n, k] <= used_model(k)                 (at most once)
     y[n, a, b] >= z[n-1, a] + z[n, b] - 1
     C[n] = C[n-1] + load_n + upload_n + sum_k mu_model(k) x[n, k] + sum_i beta_i z[n, i]
     load_0 = sum_b L(0, b) z[0, b],   load_n = sum_{a != b} L(a, b) y[n, a, b]
@@ -18,14 +18,16 @@ in a; without: all of b when the model changes). In integer time units:
     sum_i z[n, i] >= sum_i z[n+1, i]                (symmetry: used positions first)
     maximise sum x
 
+Redundant, for the LP relaxation: C[N-1] <= T with a common deadline, and the union
+bound sum_n load_n >= U(used) (``formulations.cpsat_base.union_load``).
+
 N: with a common deadline the batches of a model can be contiguous (docs/model.md), so
 N = sum over requested models of ceil(|K_i| / b_i) suffices. With per-user deadlines
 that argument fails (an early-deadline user may need a batch of its own between two
-batches of another model), so N = the number of users whose deadline can be met alone
-(each batch holds at least one user). Users who cannot be served even alone, right
-once every block of their model is loaded, are left out (every block of a model is
-loaded, in its batch or before, whatever the reuse). Times are integers
-(``formulations.cpsat_base``).
+batches of another model), so N = the number of candidate users (each batch holds at
+least one). Candidates: a user k of model i is left out when V(all of i) + its own
+upload + mu_i + beta_i already misses T_k (every block of i is loaded by the end of
+k's batch, whatever the reuse). Times are integers (``formulations.cpsat_base``).
 """
 
 from __future__ import annotations
@@ -126,8 +128,11 @@ def build(instance: Instance, options: Options, rounding: Rounding) -> Built:
     completion = [m.new_int_var(0, horizon, f"C[{n}]") for n in range(positions)]
     used = [m.new_bool_var(f"used[{i}]") for i in models]
     loads = []  # every position's load terms, for the union bound
-    for k in candidates:
-        m.add_at_most_one(x[n][k] for n in range(positions))
+    for a, i in enumerate(models):
+        for k in users[i]:
+            # Each user at most once, and only if its model is used (the union
+            # bound then sees used_i >= x in the LP relaxation).
+            m.add(sum(x[n][k] for n in range(positions)) <= used[a])
     for n in range(positions):
         m.add_at_most_one(z[n].values())
         for a, i in enumerate(models):
