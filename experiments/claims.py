@@ -361,7 +361,7 @@ PAPER_GAINS: dict[str, list[tuple[str, str, str, float]]] = {
         for p, g in zip("abcd", (16, 18, 18, 21), strict=True)
     ],
     "fig7": [
-        (p, "greedy", "independent", g)
+        (p, "greedy", "dp-paper no-reuse", g)
         for p, g in zip("abcd", (36, 38, 36, 39), strict=True)
     ],
     "fig8": [
@@ -374,8 +374,16 @@ PAPER_GAINS: dict[str, list[tuple[str, str, str, float]]] = {
         )
         for r, g in zip((5, 10, 20), gains, strict=True)
     ],
-    "fig9": [("a", "dp-paper", "exhaustive", 0.0), ("b", "greedy", "exhaustive", -3.7)],
+    "fig9": [
+        ("a", "dp-paper", "exhaustive", 0.0),
+        ("a", "greedy", "exhaustive", -3.7),
+        ("b", "greedy", "exhaustive", -4.3),
+    ],
 }
+
+# Fig. 9 compares against the exact optimum: the paper's claim is that A is at most
+# |gain| below it, so coming closer to the optimum than the paper agrees with it.
+AT_MOST_BELOW = {"fig9"}
 
 
 def label(row: dict[str, Any]) -> str:
@@ -437,9 +445,13 @@ def figure_claim(name: str, folder: Path | None, config: dict[str, Any]) -> Clai
             continue
         tested += 1
         ours_pct = 100 * ours
-        # Same direction: the signs agree, a gain under half a point counting as 0.
-        same = np.sign(round(ours_pct * 2) / 2) == np.sign(paper)
-        close = abs(ours_pct - paper) <= max(0.5 * abs(paper), 1.0)
+        if name in AT_MOST_BELOW:
+            # "At most |paper| % below the optimum": any smaller loss agrees.
+            same = close = ours_pct >= paper - max(0.5 * abs(paper), 1.0)
+        else:
+            # Same direction: the signs agree, a gain under half a point counting as 0.
+            same = np.sign(round(ours_pct * 2) / 2) == np.sign(paper)
+            close = abs(ours_pct - paper) <= max(0.5 * abs(paper), 1.0)
         same_sign += same
         agree += same and close
         shown.append(f"({panel}) {a} vs {b}: {ours_pct:+.1f}% (paper {paper:+g}%)")
@@ -485,6 +497,14 @@ def run(config: dict[str, Any], out: Path, ctx: RunContext) -> None:
             for name in ("fig6", "fig7", "fig8", "fig9")
         ),
     ]
+    # A Fig. 6 run on the page-cache profile (experiments/configs/fig6-pagecache.toml),
+    # if the campaign folder holds one, is shown as a second row: the profile closest
+    # to the paper's served ratios.
+    sensitivity = out / "fig6-pagecache"
+    if (sensitivity / "results.csv").exists():
+        row = figure_claim("fig6", sensitivity, config.get("figures", {}))
+        label = row.claim + " (page-cache profile)"
+        claims.append(dataclasses.replace(row, claim=label))
     write(claims, out)
 
 

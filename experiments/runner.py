@@ -268,6 +268,10 @@ class Progress:
         self.total, self.label, self.enabled, self.width = total, label, enabled, width
         self.done = 0
         self.start = time.perf_counter()
+        # Redraw at most every 0.2 s on a terminal and every 10 s into a log file,
+        # so that a long run does not write a line per finished row.
+        self.every = 0.2 if sys.stderr.isatty() else 10.0
+        self.last = -math.inf
         self._draw()
 
     def update(self, count: int = 1) -> None:
@@ -277,16 +281,22 @@ class Progress:
     def _draw(self) -> None:
         if not self.enabled or self.total == 0:
             return
-        elapsed = time.perf_counter() - self.start
+        now = time.perf_counter()
+        if now - self.last < self.every and self.done < self.total:
+            return
+        self.last = now
+        elapsed = now - self.start
         rate = self.done / elapsed if elapsed > 0 else 0.0
         eta = (self.total - self.done) / rate if rate > 0 else math.inf
         filled = self.width * self.done // self.total
         bar = "#" * filled + "." * (self.width - filled)
+        tty = sys.stderr.isatty()
+        start = "\r" if tty else ""
         sys.stderr.write(
-            f"\r{self.label} [{bar}] {self.done}/{self.total} "
+            f"{start}{self.label} [{bar}] {self.done}/{self.total} "
             f"{100 * self.done / self.total:3.0f}% {_clock(elapsed)} ETA {_clock(eta)} "
         )
-        if self.done >= self.total:
+        if self.done >= self.total or not tty:
             sys.stderr.write("\n")
         sys.stderr.flush()
 

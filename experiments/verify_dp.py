@@ -256,50 +256,14 @@ def slot_demand(instance: Instance, schedule) -> int:
 def paper_value(instance: Instance, eq19_conditions: bool = True) -> int:
     """Return f(M, T) of Algorithm 2, with the two conditions of eq. (19) on or off.
 
-    An independent, plain re-computation of eqs. (15)-(21) (value only, no
-    schedule) from :mod:`solvers.paper_costs`: with the conditions it must equal
-    dp-paper's ``dp_value`` (tested); without them a predecessor i^ is allowed
-    wherever g_m(i^, .) is defined, so the value may count loads the schedule
-    would not have (the conditions are what keeps the DP sound).
+    With the conditions this is dp-paper's own claimed value (``dp_value``);
+    without them a predecessor i^ is allowed wherever g_m(i^, .) is defined, so
+    the value may count loads a schedule would not have (the conditions are what
+    keep the DP sound).
     """
-    from solvers.paper_costs import num_slots, paper_cost_table, slot_budget
+    from solvers.dp_paper import _tables
 
-    slots = num_slots(instance)
-    budget = slot_budget(instance, np.arange(slots + 1))
-    f = np.zeros(slots + 1, dtype=np.int64)
-    for cluster in analyze(instance).clusters:
-        shared = np.concatenate(
-            ([0.0], np.cumsum(instance.block_sizes[list(cluster.shared)]))
-        )
-        depth = (0, *cluster.depth)
-        g = np.zeros((len(cluster.models) + 1, slots + 1), dtype=np.int64)
-        valid = np.zeros_like(g, dtype=bool)
-        for t, model in enumerate(cluster.models, start=1):
-            costs = paper_cost_table(instance, model, Options().bandwidth)
-
-            # q_m(i^, i, .) for i^ = 0..t-1 (eq. 15): the model's load after i^.
-            loads = instance.loading.time(
-                instance.model_bytes[model] - shared[list(depth[:t])]
-            )
-            counts = np.searchsorted(
-                costs, budget[None, :] - loads[:, None], side="right"
-            )
-            q = np.maximum(counts - 1, 0)
-            q[:, 0] = 0
-            best = np.maximum(q[0], g[t - 1])
-            for ihat in range(1, t):
-                for tau2 in range(1, slots + 1):
-                    rest = tau2 - np.arange(1, tau2 + 1)
-                    ok = valid[ihat, rest] if eq19_conditions else np.ones(tau2, bool)
-                    if ok.any():
-                        value = (g[ihat, rest] + q[ihat, 1 : tau2 + 1])[ok].max()
-                        best[tau2] = max(best[tau2], value)
-            g[t] = best
-            valid[t] = (best > 0) & (best != g[t - 1])
-        f = np.array(
-            [max(f[s - u] + g[-1, u] for u in range(s + 1)) for s in range(slots + 1)]
-        )
-    return int(f[-1])
+    return _tables(instance, Options(), eq19_conditions=eq19_conditions).value
 
 
 def slotted_optimum(instance: Instance) -> int:

@@ -180,6 +180,7 @@ def _cluster_tables(
     options: Options,
     slots: int,
     literal_eq15: bool,
+    eq19_conditions: bool = True,
 ) -> _ClusterTables:
     """Compute q_m (eqs. 15-17) and g_m (eqs. 18-19) of one cluster."""
     size = len(cluster.models)
@@ -220,24 +221,29 @@ def _cluster_tables(
         best[0] = 0
         g[t] = best
         valid[t] = (best > 0) & (best != g[t - 1])
-        by_level[level[t]] = np.maximum(
-            by_level[level[t]], np.where(valid[t], best, _NEG)
-        )
+        usable = valid[t] if eq19_conditions else np.ones_like(valid[t])
+        candidates = np.where(usable, best, _NEG)
+        by_level[level[t]] = np.maximum(by_level[level[t]], candidates)
     return _ClusterTables(cluster.models, level, q0, q, g, valid)
 
 
 def _tables(
-    instance: Instance, options: Options, literal_eq15: bool = False
+    instance: Instance,
+    options: Options,
+    literal_eq15: bool = False,
+    eq19_conditions: bool = True,
 ) -> _Tables:
     """Run Algorithm 2, lines 1-23: q, g for every cluster, then f (eq. 20).
 
     ``literal_eq15`` applies the second case of eq. (15) as printed (q = 0 when
-    i^ = 0), to show that reading (c) is forced.
+    i^ = 0), to show that reading (c) is forced. ``eq19_conditions=False`` drops
+    the two conditions of eq. (19) (any i^ may precede i), for the verification
+    campaign's diagnosis; the tables are then no longer sound for Algorithm 1.
     """
     slots = num_slots(instance)
     structure = analyze(instance, reuse_blocks=options.reuse_blocks)
     clusters = [
-        _cluster_tables(instance, c, options, slots, literal_eq15)
+        _cluster_tables(instance, c, options, slots, literal_eq15, eq19_conditions)
         for c in structure.clusters
     ]
     f = np.zeros((len(clusters) + 1, slots + 1), dtype=np.int64)
