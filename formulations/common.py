@@ -8,9 +8,10 @@ once:
 ==============  ===============  =====================================
 end state       incumbent?       status
 ==============  ===============  =====================================
-``CONVERGED``   yes, bound met   ``optimal`` (bound == served)
+any             yes, bound met   ``optimal`` (bound == served is a proof,
+                                 whatever stopped the run)
 ``CONVERGED``   yes, gap left    ``feasible`` (a gap > 0 was allowed)
-``LIMIT``       yes              ``time_limit``
+``LIMIT``       yes, gap left    ``time_limit``
 ``LIMIT``       no               ``no_solution`` (empty schedule)
 ``INFEASIBLE``  --               ``infeasible`` (a bug: the empty
                                  schedule is always feasible)
@@ -72,13 +73,14 @@ def final_status(
         return Status.INFEASIBLE
     if end is End.ERROR:
         return Status.ERROR
+    if bound == served and (has_solution or served == 0):
+        # The empty schedule is always feasible, so a bound of 0 proves it.
+        return Status.OPTIMAL
     if not has_solution:
         # A converged run without an incumbent is a solver failure: the empty
         # schedule is always feasible.
         return Status.NO_SOLUTION if end is End.LIMIT else Status.ERROR
-    if end is End.LIMIT:
-        return Status.TIME_LIMIT
-    return Status.OPTIMAL if bound == served else Status.FEASIBLE
+    return Status.TIME_LIMIT if end is End.LIMIT else Status.FEASIBLE
 
 
 def servable(instance: Instance, options: Options) -> np.ndarray:

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.sat.python import cp_model
 
+from formulations.common import End, final_status
 from instances.model import DEADLINE_RTOL, Instance
 from instances.schedule import Schedule, evaluate
 from solvers.result import Options, Outcome, Status
@@ -280,12 +281,7 @@ def solve_sandwich(
     if bound is not None:
         bound = min(bound, instance.num_users)
 
-    if bound is not None and bound == served:
-        status_out = Status.OPTIMAL
-    elif not found:
-        status_out = Status.NO_SOLUTION
-    elif {status, relaxed} & {cp_model.FEASIBLE, cp_model.UNKNOWN}:
-        status_out = Status.TIME_LIMIT
-    else:
-        status_out = Status.FEASIBLE
+    limited = {status, relaxed} & {cp_model.FEASIBLE, cp_model.UNKNOWN}
+    end = End.LIMIT if limited or not found else End.CONVERGED
+    status_out = final_status(end, found, served, bound)
     return Outcome(schedule, status_out, bound, build_time, info)

