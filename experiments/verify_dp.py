@@ -39,8 +39,9 @@ from experiments import shrink as shrinking
 from experiments import theorems
 from experiments.context import RunContext, resolve
 from experiments.runner import Progress, Task, read_rows, run_tasks
+from instances.generators import tiny
 from instances.io import load_instance, save_instance
-from instances.model import Block, Instance, Loading, Model, User
+from instances.model import Block, Instance
 from instances.schedule import evaluate
 from instances.structure import analyze
 from solvers import registry
@@ -102,8 +103,6 @@ GENERATED = {
 
 
 def _tiny(seed: int) -> Instance:
-    from instances.generators import tiny
-
     return tiny.generate(seed, "bls", name=f"vdp-tiny-s{seed}")
 
 
@@ -155,29 +154,12 @@ def build(cls: str, seed: int) -> Instance:
             own = [block("u") for _ in range(int(rng.integers(1, 3)))]
             model_blocks.append(trunk[:depth] + own)
 
-    models = [
-        Model(
-            f"m{i}",
-            tuple(b),
-            float(rng.uniform(0.0, 0.3)),
-            float(rng.uniform(0.0, 0.5)),
-            int(rng.integers(1, 4)),
-        )
-        for i, b in enumerate(model_blocks)
-    ]
-    loading = Loading(float(rng.uniform(8.0, 15.0)), float(rng.uniform(40.0, 80.0)))
-    bandwidth = 1.0e6
-    users = []
-    for k in range(int(rng.integers(3, 10))):
-        upload = float(rng.uniform(0.05, 1.0))  # seconds at full bandwidth
-        se = float(rng.uniform(2.0, 12.0))
-        model = f"m{int(rng.integers(len(models)))}"
-        users.append(User(f"k{k}", model, upload * se * bandwidth, se))
+    models, loading, users = tiny.random_parts(rng, model_blocks, (3, 10))
     draft = Instance(
         f"vdp-{cls}-s{seed}",
         1.0,
         1.0,
-        bandwidth,
+        tiny.BANDWIDTH_HZ,
         loading,
         tuple(blocks),
         tuple(models),

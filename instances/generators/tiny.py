@@ -11,6 +11,42 @@ import numpy as np
 
 from instances.model import Block, Instance, Loading, Model, User
 
+BANDWIDTH_HZ = 1.0e6
+
+
+def random_parts(
+    rng: np.random.Generator,
+    model_blocks: list[list[str]],
+    num_users: int | tuple[int, int],
+) -> tuple[tuple[Model, ...], Loading, list[User]]:
+    """Draw models over ``model_blocks``, loading rates and ``num_users`` users.
+
+    ``num_users`` may be a range (low, high), drawn after the models and rates.
+    Compute constants, rates and upload times are continuous draws (no ties);
+    with :data:`BANDWIDTH_HZ`, a user's upload at full bandwidth lies in
+    [0.05, 1] s. Shared by the tiny generator and the verification campaign.
+    """
+    models = tuple(
+        Model(
+            f"m{i}",
+            tuple(b),
+            float(rng.uniform(0.0, 0.3)),
+            float(rng.uniform(0.0, 0.5)),
+            int(rng.integers(1, 4)),
+        )
+        for i, b in enumerate(model_blocks)
+    )
+    loading = Loading(float(rng.uniform(8.0, 15.0)), float(rng.uniform(40.0, 80.0)))
+    if isinstance(num_users, tuple):
+        num_users = int(rng.integers(*num_users))
+    users = []
+    for k in range(num_users):
+        upload = float(rng.uniform(0.05, 1.0))  # seconds at full bandwidth
+        se = float(rng.uniform(2.0, 12.0))
+        model = f"m{int(rng.integers(len(models)))}"
+        users.append(User(f"k{k}", model, upload * se * BANDWIDTH_HZ, se))
+    return models, loading, users
+
 
 def generate(
     seed: int,
@@ -67,30 +103,7 @@ def generate(
             chosen.insert(int(rng.integers(0, len(chosen) + 1)), new_block("u"))
             model_blocks.append(chosen)
 
-    models = tuple(
-        Model(
-            f"m{i}",
-            tuple(b),
-            float(rng.uniform(0.0, 0.3)),
-            float(rng.uniform(0.0, 0.5)),
-            int(rng.integers(1, 4)),
-        )
-        for i, b in enumerate(model_blocks)
-    )
-    loading = Loading(float(rng.uniform(8.0, 15.0)), float(rng.uniform(40.0, 80.0)))
-    bandwidth = 1.0e6
-    users = []
-    for k in range(num_users):
-        upload = float(rng.uniform(0.05, 1.0))  # seconds at full bandwidth
-        se = float(rng.uniform(2.0, 12.0))
-        users.append(
-            User(
-                f"k{k}",
-                f"m{int(rng.integers(num_models))}",
-                upload * se * bandwidth,
-                se,
-            )
-        )
+    models, loading, users = random_parts(rng, model_blocks, num_users)
     mean_load = np.mean(
         [sum(b.size_bytes for b in blocks if b.id in set(mb)) for mb in model_blocks]
     )
@@ -111,7 +124,7 @@ def generate(
         name=name or f"tiny-{kind}-{seed}",
         deadline_s=deadline,
         slot_s=deadline / float(rng.integers(5, 40)),
-        bandwidth_hz=bandwidth,
+        bandwidth_hz=BANDWIDTH_HZ,
         loading=loading,
         blocks=tuple(blocks),
         models=models,
