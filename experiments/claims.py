@@ -497,14 +497,15 @@ def run(config: dict[str, Any], out: Path, ctx: RunContext) -> None:
             for name in ("fig6", "fig7", "fig8", "fig9")
         ),
     ]
-    # A Fig. 6 run on the page-cache profile (experiments/configs/fig6-pagecache.toml),
-    # if the campaign folder holds one, is shown as a second row: the profile closest
+    # Figure runs on the page-cache profile (experiments/configs/figN-pagecache.toml),
+    # if the campaign folder holds them, are shown as extra rows: the profile closest
     # to the paper's served ratios.
-    sensitivity = out / "fig6-pagecache"
-    if (sensitivity / "results.csv").exists():
-        row = figure_claim("fig6", sensitivity, config.get("figures", {}))
-        label = row.claim + " (page-cache profile)"
-        claims.append(dataclasses.replace(row, claim=label))
+    for name in ("fig6", "fig7", "fig8"):
+        sensitivity = out / f"{name}-pagecache"
+        if (sensitivity / "results.csv").exists():
+            row = figure_claim(name, sensitivity, config.get("figures", {}))
+            label = row.claim + " (page-cache profile)"
+            claims.append(dataclasses.replace(row, claim=label))
     write(claims, out)
 
 
