@@ -170,6 +170,7 @@ def _solver(options: Options, time_limit: float | None, det_limit: float | None)
     p.num_workers = options.threads
     p.random_seed = options.seed
     p.relative_gap_limit = options.mip_gap
+    p.log_search_progress = options.log
     if time_limit is not None:
         p.max_time_in_seconds = max(time_limit, 1e-3)
     if det_limit is not None:

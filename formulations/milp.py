@@ -569,6 +569,7 @@ def _solve_highs(m, options: Options):
         abs_gap=0.99,
         threads=options.threads,
         time_limit=options.time_limit,
+        tee=options.log,
         solver_options={"random_seed": options.seed, **HIGHS_OPTIONS},
     )
     wall = time.perf_counter() - begin
@@ -604,7 +605,11 @@ def _solve_legacy(m, options: Options):
     gap, threads, seed = LEGACY_OPTIONS.get(name, (None, None, None))
     passed = {gap: options.mip_gap, threads: options.threads, seed: options.seed}
     passed.pop(None, None)
-    kwargs: dict[str, Any] = {"load_solutions": False, "options": passed}
+    kwargs: dict[str, Any] = {
+        "load_solutions": False,
+        "options": passed,
+        "tee": options.log,
+    }
     if options.time_limit is not None:
         kwargs["timelimit"] = options.time_limit
     begin = time.perf_counter()

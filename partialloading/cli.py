@@ -80,6 +80,11 @@ def _add_solve_options(parser: argparse.ArgumentParser) -> None:
         metavar="NAME",
         help="Pyomo solver for the milp method (default highs)",
     )
+    parser.add_argument(
+        "--log",
+        action="store_true",
+        help="stream the solver's progress log (milp, cpsat, cpsat-seq)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -148,6 +153,7 @@ def _options(args: argparse.Namespace):
         threads=args.threads,
         mip_gap=args.mip_gap,
         solver=args.solver,
+        log=args.log,
     )
 
 

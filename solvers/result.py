@@ -54,6 +54,9 @@ class Options:
         Relative gap at which a MILP solver may stop (0 = prove optimality).
     solver
         Pyomo solver name for the MILP (default HiGHS).
+    log
+        Stream the solver's own progress log (MILP and CP-SAT methods), so that a
+        long solve shows its incumbent and bound as it goes.
     """
 
     reuse_blocks: bool = True
@@ -63,6 +66,7 @@ class Options:
     threads: int = 1
     mip_gap: float = 0.0
     solver: str | None = None
+    log: bool = False
 
     def __post_init__(self) -> None:
         if self.time_limit is not None and not self.time_limit > 0:

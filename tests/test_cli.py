@@ -235,7 +235,6 @@ def test_no_command_exits_2():
 
 def test_solve_dp_then_verify(two_models_file, tmp_path):
     """Tests solve --method dp --out, then verify of the written file: all 3 served."""
-    pytest.importorskip("solvers.dp")
     out = tmp_path / "dp.json"
     run = cli("solve", two_models_file, "--method", "dp", "--out", out, "--quiet")
     assert run.returncode == 0, run.stderr
@@ -249,7 +248,6 @@ def test_solve_dp_then_verify(two_models_file, tmp_path):
 
 def test_solve_bad_options_exit_2(two_models_file, tmp_path):
     """Tests exit 2 for a bad --bandwidth, a bad --time-limit, an unwritable --out."""
-    pytest.importorskip("solvers.dp")
     run = cli("solve", two_models_file, "--method", "dp", "--bandwidth", "equal:0")
     assert_bad_input(run, "bandwidth: ")
     run = cli("solve", two_models_file, "--method", "dp", "--time-limit", "-1")
@@ -262,7 +260,6 @@ def test_solve_bad_options_exit_2(two_models_file, tmp_path):
 
 def test_solve_refusal_exits_2(tmp_path):
     """Tests that a method refusing the instance (dp on a non-BLS one) exits 2."""
-    pytest.importorskip("solvers.dp")
     general = make_instance(
         models=(
             Model("A", ("a", "b"), 0.1, 1.0, 2),
@@ -285,3 +282,12 @@ def test_registered_but_missing_module_is_unsupported(monkeypatch, two_models):
         registry.run("ghost", two_models)
     with pytest.raises(ValueError, match='unknown method "nope"'):
         registry.get("nope")
+
+
+def test_solve_log_streams_the_solver_progress(two_models_file):
+    """Tests that --log shows the CP-SAT search log before the summary."""
+    run = cli("solve", str(two_models_file), "--method", "cpsat-seq", "--log")
+    assert run.returncode == 0, run.stderr
+    assert "CP-SAT solver" in run.stdout
+    # two_models serves all 3 users with reuse (12 + 4.2 + 3.7 = 19.9 s <= 20 s).
+    assert "served     3 / 3 users" in run.stdout

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-
 import pytest
 from conftest import make_instance
 from hypothesis import given, settings
@@ -22,10 +20,6 @@ CPSAT = ("cpsat", "cpsat-seq")
 # Exact methods to compare with, where they exist and accept the instance. The
 # MILP (~0.2 s a solve) is compared in the slow test only.
 ORACLES = ("bruteforce", "exhaustive", "dp")
-
-
-def _available(name: str) -> bool:
-    return importlib.util.find_spec(registry.METHODS[name].module) is not None
 
 
 def _run(name: str, instance: Instance, **options) -> registry.Result:
@@ -151,7 +145,7 @@ def _agree(instance: Instance, names, oracles=ORACLES, **options) -> None:
     results = {name: _run(name, instance, **options) for name in names}
     for name in oracles:
         opts = Options(**options)
-        if _available(name) and registry.supports(name, instance, opts) is None:
+        if registry.supports(name, instance, opts) is None:
             results[name] = _run(name, instance, **options)
     served = {name: r.served for name, r in results.items()}
     assert len(set(served.values())) == 1, served
