@@ -38,6 +38,21 @@ def assert_bad_input(run: subprocess.CompletedProcess, *fragments: str) -> None:
 
 
 @pytest.fixture
+def general_file(tmp_path):
+    """A non-BLS variant of two_models: model B = [c, a], so the shared block a
+    lies above B's own block c."""
+    general = make_instance(
+        models=(
+            Model("A", ("a", "b"), 0.1, 1.0, 2),
+            Model("B", ("c", "a"), 0.2, 0.5, 2),
+        )
+    )
+    path = tmp_path / "general.json"
+    save_instance(general, path)
+    return path
+
+
+@pytest.fixture
 def schedule_file(tmp_path):
     """Return a writer of minimal schedule files: ``write(("A", "u1"), ...)``."""
 
@@ -180,7 +195,7 @@ def test_help_imports_no_heavy_package():
     assert run.stdout.strip() == "[]"
 
 
-def test_info_prints_bls_verdict(two_models_file, tmp_path):
+def test_info_prints_bls_verdict(two_models_file, general_file):
     """Tests that ``info`` says BLS for two_models and names the model otherwise."""
     run = cli("info", two_models_file)
     assert run.returncode == 0
@@ -188,16 +203,7 @@ def test_info_prints_bls_verdict(two_models_file, tmp_path):
         "structure  bottom-layer sharing (BLS, Definition 2): 1 clusters" in run.stdout
     )
     assert "cluster 1: A, B; shared depths l_i 1-1, W_m has 1 layers" in run.stdout
-    # Model B = [c, a]: the shared block a lies above B's own block c.
-    general = make_instance(
-        models=(
-            Model("A", ("a", "b"), 0.1, 1.0, 2),
-            Model("B", ("c", "a"), 0.2, 0.5, 2),
-        )
-    )
-    path = tmp_path / "general.json"
-    save_instance(general, path)
-    run = cli("info", path)
+    run = cli("info", general_file)
     assert run.returncode == 0
     assert (
         'structure  general (not BLS): model "B": shared block "a" at layer 2'
@@ -258,17 +264,9 @@ def test_solve_bad_options_exit_2(two_models_file, tmp_path):
     assert_bad_input(run, "x.json")
 
 
-def test_solve_refusal_exits_2(tmp_path):
+def test_solve_refusal_exits_2(general_file):
     """Tests that a method refusing the instance (dp on a non-BLS one) exits 2."""
-    general = make_instance(
-        models=(
-            Model("A", ("a", "b"), 0.1, 1.0, 2),
-            Model("B", ("c", "a"), 0.2, 0.5, 2),
-        )
-    )
-    path = tmp_path / "general.json"
-    save_instance(general, path)
-    run = cli("solve", path, "--method", "dp")
+    run = cli("solve", general_file, "--method", "dp")
     assert_bad_input(run, "dp: ", 'model "B"')
 
 
