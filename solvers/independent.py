@@ -2,9 +2,9 @@
 
 Without block reuse every model is its own cluster (l_i = 0) and every instance
 is BLS, so the exact DP of :mod:`solvers.dp` solves it (the paper's Remark 4).
-The method is defined without reuse: ``FORCES_NO_REUSE`` tells
-:func:`solvers.registry.run` to plan and evaluate with ``reuse_blocks=False``
-whatever the caller's options say.
+The method is defined without reuse: its registry entry (``Reuse.NEVER``)
+tells :func:`solvers.registry.run` to plan and evaluate with
+``reuse_blocks=False`` whatever the caller's options say.
 """
 
 from __future__ import annotations
@@ -14,8 +14,6 @@ from dataclasses import replace
 from instances.model import Instance
 from solvers import dp
 from solvers.result import Options, Outcome
-
-FORCES_NO_REUSE = True
 
 
 def supports(instance: Instance, options: Options) -> str | None:

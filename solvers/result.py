@@ -23,7 +23,15 @@ class Status(str, Enum):  # noqa: UP042 (str() and format() as before)
                      schedule is then empty);
     ``infeasible``   the solver claims its model is infeasible (always a bug
                      here: the empty schedule is feasible);
-    ``error``        the solver failed.
+    ``error``        the external solver failed (it reported an error);
+    ``crashed``      the method raised an exception or returned a schedule the
+                     evaluator rejects (a bug: :class:`solvers.registry.SolverBug`);
+                     for rows of experiments, never returned by a method;
+    ``unsupported``  the method refused the instance (the row's reason says
+                     why); for rows of experiments, never returned by a method.
+
+    :attr:`has_schedule` tells the statuses under which a method returned a
+    schedule worth using (the command line exits 0 for them).
     """
 
     OPTIMAL = "optimal"
@@ -32,6 +40,13 @@ class Status(str, Enum):  # noqa: UP042 (str() and format() as before)
     NO_SOLUTION = "no_solution"
     INFEASIBLE = "infeasible"
     ERROR = "error"
+    CRASHED = "crashed"
+    UNSUPPORTED = "unsupported"
+
+    @property
+    def has_schedule(self) -> bool:
+        """True for optimal, feasible and time_limit (the incumbent)."""
+        return self in (Status.OPTIMAL, Status.FEASIBLE, Status.TIME_LIMIT)
 
 
 @dataclass(frozen=True, slots=True)
