@@ -265,8 +265,7 @@ def supports(
     if instance.has_user_deadlines and not spec(name).user_deadlines:
         takers = ", ".join(names(user_deadlines=True))
         return (
-            "per-user deadlines are not supported (methods that take them: "
-            f"{takers})"
+            f"per-user deadlines are not supported (methods that take them: {takers})"
         )
     return get(name).supports(instance, effective_options(name, options))
 
