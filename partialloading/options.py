@@ -14,8 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-# Solver random seeds: HiGHS and CP-SAT take a non-negative 32-bit int.
-MAX_SOLVER_SEED = 2**31 - 1
+from solvers.result import MAX_SEED as MAX_SOLVER_SEED
+
 # Generator seeds: numpy's generators take any non-negative int; cap at int64.
 MAX_GENERATOR_SEED = 2**63 - 1
 # A time limit beyond about 31 years is a typo, and overflows some solvers' clocks.

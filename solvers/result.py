@@ -10,6 +10,9 @@ from instances.model import Instance
 from instances.schedule import Evaluation, Schedule, schedule_to_dict
 from instances.timing import OPTIMAL, Bandwidth
 
+# Solver random seeds: HiGHS and CP-SAT take a non-negative 32-bit integer.
+MAX_SEED = 2**31 - 1
+
 
 class Status(str, Enum):  # noqa: UP042 (str() and format() as before)
     """How a method ended. Each outcome is distinct (no collapsed statuses).
@@ -62,7 +65,7 @@ class Options:
     time_limit
         Wall-clock limit in seconds for searching methods; None = no limit.
     seed
-        Random seed for solvers that take one.
+        Random seed for solvers that take one, in 0..``MAX_SEED`` (2**31 - 1).
     threads
         Solver threads (HiGHS ``threads``, CP-SAT ``num_workers``).
     mip_gap
@@ -86,6 +89,8 @@ class Options:
     def __post_init__(self) -> None:
         if self.time_limit is not None and not self.time_limit > 0:
             raise ValueError(f"time_limit: must be > 0, got {self.time_limit!r}")
+        if isinstance(self.seed, bool) or not 0 <= self.seed <= MAX_SEED:
+            raise ValueError(f"seed: must be in 0..{MAX_SEED}, got {self.seed!r}")
         if self.threads < 1:
             raise ValueError(f"threads: must be >= 1, got {self.threads!r}")
         if not 0 <= self.mip_gap < 1:

@@ -79,3 +79,10 @@ def test_docs_methods_table_matches_the_registry(doc):
     assert registry.with_table(text) == text, (
         f"{doc} is stale: run python -m solvers.registry {doc}"
     )
+
+
+@pytest.mark.parametrize("seed", [-1, 2**31, 2**64])
+def test_options_refuse_seeds_no_solver_takes(seed):
+    """Tests that Options refuses seeds outside HiGHS's and CP-SAT's 0..2**31 - 1."""
+    with pytest.raises(ValueError, match=r"seed: must be in 0\.\.2147483647"):
+        Options(seed=seed)
