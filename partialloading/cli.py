@@ -20,10 +20,13 @@ import argparse
 import importlib
 import os
 import sys
-from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from partialloading import exits
 from solvers.registry import METHODS
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 # The subcommand modules, in the order of ``--help``.
 COMMANDS = [
@@ -94,9 +97,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
-    from instances.io import InputError
-    from solvers.registry import SolverBug, Unsupported
-
     try:
         parser = build_parser()
         try:
@@ -108,23 +108,38 @@ def main(argv: Sequence[str] | None = None) -> int:
             return exits.BAD_INPUT
         status = args.handler(args)
         sys.stdout.flush()  # a closed pipe shows here, not at exit
-        return status
-    except UsageError as error:
-        return _fail(str(error))
-    except (InputError, Unsupported) as error:
-        return _fail(f"partialloading: error: {error}")
-    except SolverBug as error:
-        return _fail(f"partialloading: BUG: {error}", status=exits.BUG)
-    except BrokenPipeError:
-        return _closed_stdout()
-    except OSError as error:  # a file we could not read or write
-        where = f"{error.filename}: " if error.filename else ""
-        reason = error.strerror or type(error).__name__
-        return _fail(f"partialloading: error: {where}{reason}")
-    except ValueError as error:  # bad option values
-        return _fail(f"partialloading: error: {error}")
+        return int(status)
     except KeyboardInterrupt:
         return _fail("partialloading: interrupted", status=exits.INTERRUPTED)
+    except Exception as error:
+        return _report(error)
+
+
+def _report(error: Exception) -> int:
+    """Print the one-line message of an expected ``error``; return the exit status.
+
+    Anything unexpected is re-raised: a traceback from the command line itself
+    is a bug to fix, not a message to word.
+    """
+    from instances.io import InputError
+    from solvers.registry import SolverBug, Unsupported
+
+    status = exits.BAD_INPUT
+    if isinstance(error, UsageError):
+        message = str(error)
+    elif isinstance(error, SolverBug):
+        message, status = f"partialloading: BUG: {error}", exits.BUG
+    elif isinstance(error, BrokenPipeError):
+        return _closed_stdout()
+    elif isinstance(error, OSError):  # a file we could not read or write
+        where = f"{error.filename}: " if error.filename else ""
+        reason = error.strerror or type(error).__name__
+        message = f"partialloading: error: {where}{reason}"
+    elif isinstance(error, InputError | Unsupported | ValueError):
+        message = f"partialloading: error: {error}"  # bad files, values, refusals
+    else:
+        raise error
+    return _fail(message, status)
 
 
 def _closed_stdout() -> int:

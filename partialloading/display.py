@@ -9,7 +9,10 @@ unassigned) is shown as its Python escape (``\\n``, ``\\x1b``, ``\\u200b``).
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 
 def _escaped(char: str) -> str:

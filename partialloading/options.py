@@ -10,11 +10,13 @@ from __future__ import annotations
 import argparse
 import math
 import os
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from solvers.result import MAX_SEED as MAX_SOLVER_SEED
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 # Generator seeds: numpy's generators take any non-negative int; cap at int64.
 MAX_GENERATOR_SEED = 2**63 - 1

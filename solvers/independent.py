@@ -10,10 +10,13 @@ tells :func:`solvers.registry.run` to plan and evaluate with
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
-from instances.model import Instance
 from solvers import dp
-from solvers.result import Options, Outcome
+
+if TYPE_CHECKING:
+    from instances.model import Instance
+    from solvers.result import Options, Outcome
 
 
 def supports(instance: Instance, options: Options) -> str | None:

@@ -187,12 +187,7 @@ def test_held_karp_matches_all_permutations():
 
 # -- properties over tiny random instances ----------------------------------------
 
-settings_tiny = settings(
-    max_examples=400,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.too_slow],
-)
+settings_tiny = settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
 bandwidths = st.sampled_from([Bandwidth(), Bandwidth(2)])
 
 
@@ -215,7 +210,7 @@ def test_exact_methods_agree(seed, kind, reuse, bandwidth):
         assert reuse and kind == "general"  # BLS or no reuse: dp must accept
 
 
-@settings(max_examples=100, deadline=None, derandomize=True)
+@settings(max_examples=100)
 @given(seed=st.integers(0, 10**6), kind=st.sampled_from(["bls", "general"]),
        bandwidth=bandwidths)
 def test_independent_is_exhaustive_without_reuse(seed, kind, bandwidth):
@@ -227,7 +222,7 @@ def test_independent_is_exhaustive_without_reuse(seed, kind, bandwidth):
     assert independent <= served("exhaustive", instance, Options(bandwidth=bandwidth))
 
 
-@settings(max_examples=100, deadline=None, derandomize=True)
+@settings(max_examples=100)
 @given(seed=st.integers(0, 10**6), reuse=st.booleans(), bandwidth=bandwidths)
 def test_bruteforce_with_user_deadlines(seed, reuse, bandwidth):
     """Tests bruteforce on per-user deadlines: feasible, at most the relaxed optimum."""
@@ -241,7 +236,7 @@ def test_bruteforce_with_user_deadlines(seed, reuse, bandwidth):
     assert result.served <= served("bruteforce", relaxed, options)
 
 
-@settings(max_examples=60, deadline=None, derandomize=True)
+@settings(max_examples=60)
 @given(seed=st.integers(0, 10**6), reuse=st.booleans(), bandwidth=bandwidths)
 def test_dp_equals_exhaustive_on_larger_bls(seed, reuse, bandwidth):
     """Tests dp == exhaustive on BLS instances too large for bruteforce (30 users)."""

@@ -86,3 +86,11 @@ def test_options_refuse_seeds_no_solver_takes(seed):
     """Tests that Options refuses seeds outside HiGHS's and CP-SAT's 0..2**31 - 1."""
     with pytest.raises(ValueError, match=r"seed: must be in 0\.\.2147483647"):
         Options(seed=seed)
+
+
+def test_hypothesis_profile_from_conftest():
+    """Tests that settings(...) in any test inherit derandomize and no deadline."""
+    from hypothesis import settings
+
+    assert settings().derandomize is True and settings().deadline is None
+    assert settings(max_examples=5).derandomize is True  # a test's own settings

@@ -8,9 +8,12 @@ temporary name and renamed when complete, so no partial file is ever left.
 
 from __future__ import annotations
 
-import argparse
+from typing import TYPE_CHECKING
 
 from partialloading import exits, options
+
+if TYPE_CHECKING:
+    import argparse
 
 # Pyomo used 14 GB for the 420,000-user instance of issue 10 (about 4e5 variables
 # per GB); 2,000,000 variables stays within a few GB and writes in minutes.

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-import argparse
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from partialloading import exits, options
+
+if TYPE_CHECKING:
+    import argparse
 
 
 def add_arguments(sub: argparse._SubParsersAction) -> None:

@@ -7,10 +7,13 @@ section 4 says; the reasons are printed); 2 an unreadable or malformed file.
 
 from __future__ import annotations
 
-import argparse
 import json
+from typing import TYPE_CHECKING
 
 from partialloading import exits, options
+
+if TYPE_CHECKING:
+    import argparse
 
 
 def add_arguments(sub: argparse._SubParsersAction) -> None:
