@@ -70,7 +70,7 @@ def add_arguments(sub) -> None:
     p.add_argument(
         "--profile",
         metavar="FILE|NAME",
-        help="timing profile file or shipped name (default rtx4090-hdd)",
+        help="timing profile file or shipped name (default rtx4090-fig1)",
     )
     p.add_argument(
         "--library-seed",
