@@ -64,6 +64,7 @@ def test_solver_option_out_of_range(capsys, two_models_file, option, value, meth
         ("greedy", ["--mip-gap", "0.1"]),
         ("dp", ["--log"]),
         ("dp", ["--threads", "1"]),
+        ("cpsat", ["--log", "--json"]),  # the log would break the one JSON object
     ],
 )
 def test_solver_option_for_a_method_without_solver(
