@@ -305,7 +305,6 @@ def run(name: str, instance: Instance, options: Options | None = None) -> Result
         If the method crashes, or the schedule fails the evaluator, or the
         method's bound is below the number served: a bug, reported loudly.
     """
-    from instances.schedule import evaluate
 
     options = effective_options(name, options)
     method = get(name)
@@ -320,6 +319,14 @@ def run(name: str, instance: Instance, options: Options | None = None) -> Result
     except Exception as error:  # a crash inside a method is a bug, not bad input
         raise SolverBug(f"{name} crashed: {type(error).__name__}: {error}") from error
     runtime = time.perf_counter() - start
+    return _judged(name, instance, options, outcome, runtime)
+
+
+def _judged(
+    name: str, instance: Instance, options: Options, outcome: Outcome, runtime: float
+) -> Result:
+    """Return the :class:`Result` of ``outcome`` after the evaluator's checks."""
+    from instances.schedule import evaluate
 
     schedule = outcome.schedule
     if (schedule.reuse_blocks, schedule.bandwidth) != (

@@ -15,7 +15,10 @@ from partialloading import exits, options
 
 
 def add_arguments(sub: argparse._SubParsersAction) -> None:
-    """Add the ``experiment`` subcommand."""
+    """Add the ``experiment`` subcommand.
+
+    Long but flat: one ``add_argument`` call per option, in ``--help`` order.
+    """
     parser = sub.add_parser(
         "experiment",
         help="run an experiment campaign (figures, scaling, verification)",
@@ -61,9 +64,9 @@ def add_arguments(sub: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--seed",
-        type=options.generator_seed,
+        type=options.solver_seed,  # seeds the solvers too
         metavar="S",
-        help="base generator seed (overrides the config; default 0)",
+        help="base seed, 0..2^31-1 (overrides the config; default 0)",
     )
     parser.add_argument(
         "--time-limit",
