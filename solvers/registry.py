@@ -12,7 +12,16 @@ object of that module is), and the facts the rest of the suite asks about
 required packages). Every list of methods elsewhere (the command line's help and
 option checks, the README table, the experiments' searchers, the tests'
 parametrisation) is derived from it with :func:`names`, so adding a method is one
-dict item here. Importing this module imports no solver.
+dict item here, for example::
+
+    "milp-seq": MethodSpec(
+        "formulations.milp_seq",
+        "compact MILP: model order as a sequence, counts per model",
+        exact=True, time_limit=True, solver="pyomo", requires=_PYOMO,
+    ),
+
+then ``python -m solvers.registry README.md docs/model.md`` regenerates the
+methods tables (a test checks them). Importing this module imports no solver.
 
 :func:`run` is the only way results are made: it checks the flags and
 ``supports``, times the method, and passes the schedule through
