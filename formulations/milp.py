@@ -74,20 +74,42 @@ from typing import Any
 
 import numpy as np
 
-from formulations.common import End, final_status, integer_bound, servable
+from formulations.common import (
+    End,
+    best_fast_schedule,
+    final_status,
+    integer_bound,
+    servable,
+)
 from instances.model import Instance
 from instances.schedule import Schedule, evaluate
+from instances.timing import effective_deadline
 from solvers.result import Options, Outcome, Status
 
 MS = 1000.0  # model time unit: milliseconds per second
 MAX_VARIABLES = 200_000  # refuse larger models (HiGHS would not solve them anyway)
-# HiGHS tolerances (ms): errors stay ~1e-9 ms, below the evaluator's 1e-9 T.
+# HiGHS tolerances, the smallest HiGHS accepts: a rounded solution's true end
+# differs from the model's C by about 1e-10 C (integrality) + 1e-10 ms.
 HIGHS_OPTIONS = {
-    "mip_feasibility_tolerance": 1e-9,
-    "primal_feasibility_tolerance": 1e-9,
+    "mip_feasibility_tolerance": 1e-10,
+    "primal_feasibility_tolerance": 1e-10,
 }
-# If a rounded solution still misses a deadline by round-off, solve again with
-# every deadline shrunk by this relative margin (see docs/formulations-milp.md).
+# The deadline rows of the three solves (docs/formulations-milp.md, "Proofs"):
+# "proof" relaxes every deadline beyond the evaluator's (the bound is read here);
+# "inner" and "margin" tighten it so that a solution meets the evaluator's rule
+# despite solver tolerances, and are solved only if the proof solve's incumbent
+# fails the evaluator.
+DEADLINE_ROWS = ("proof", "inner", "margin")
+# Proof rows: T_k (1 + 1e-9) + this absolute slack (ms, the solver's feasibility
+# tolerance) + this relative slack of the horizon (float round-off of the sums).
+PROOF_SLACK_MS = HIGHS_OPTIONS["mip_feasibility_tolerance"]
+PROOF_SLACK_REL = 1e-12
+# Inner rows: T_k (1 + 1e-9) (1 - INNER_GUARD), a guard band five times the
+# integrality tolerance. Between the inner and the proof rows (a relative band
+# of about 5e-10) a floating-point solver cannot tell feasible from infeasible:
+# a schedule ending there may leave the status ``feasible`` (bound one above).
+INNER_GUARD = 5e-10
+# Margin rows: every deadline shrunk by this relative margin (last resort).
 RETRY_MARGIN = 1e-6
 # Names of the MIP gap / thread / seed options of solvers run through the legacy
 # pyo.SolverFactory path; a solver missing here gets only the time limit.
@@ -118,11 +140,11 @@ class Data:
     ms_per_byte: float
     mu_ms: dict[int, float]
     beta_ms: dict[int, float]
-    deadline_ms: dict[int, float]  # T_k, shrunk by the margin
+    deadline_ms: dict[int, float]  # T_k as the ``rows`` solve states it
     horizon_ms: float  # H = max_k T_k
     common: bool  # all candidate users share one deadline
     positions: int  # N
-    margin: float = 0.0
+    rows: str = "proof"  # one of DEADLINE_ROWS
 
     @property
     def num_variables(self) -> int:
@@ -130,12 +152,35 @@ class Data:
         return self.positions * (per_position + (self.channels is not None))
 
 
-def prepare(instance: Instance, options: Options, margin: float = 0.0) -> Data:
+def deadlines_ms(instance: Instance, users, rows: str) -> dict[int, float]:
+    """Return each candidate user's deadline row right-hand side T_k in ms.
+
+    ``proof``: the evaluator's effective deadline T_k (1 + 1e-9), plus the
+    solver's feasibility tolerance and a relative 1e-12 of the horizon, so that
+    every schedule the evaluator accepts satisfies the rows exactly (its bound
+    is a bound of the evaluator's problem). ``inner``: the effective deadline
+    shrunk by ``INNER_GUARD``, which absorbs the solver's tolerances.
+    ``margin``: T_k (1 - RETRY_MARGIN), for a solution that still failed.
+    """
+    if rows not in DEADLINE_ROWS:
+        raise ValueError(f"rows: expected one of {DEADLINE_ROWS}, got {rows!r}")
+    base = {k: float(instance.user_deadline[k]) * MS for k in users}
+    if rows == "margin":
+        return {k: t * (1.0 - RETRY_MARGIN) for k, t in base.items()}
+    relaxed = {k: effective_deadline(t) for k, t in base.items()}
+    if rows == "inner":
+        return {k: t * (1.0 - INNER_GUARD) for k, t in relaxed.items()}
+    slack = PROOF_SLACK_MS + PROOF_SLACK_REL * max(relaxed.values(), default=0.0)
+    return {k: t + slack for k, t in relaxed.items()}
+
+
+def prepare(instance: Instance, options: Options, rows: str = "proof") -> Data:
     """Return the MILP data: candidate users, block groups, N, coefficients in ms.
 
     Users that cannot be served even alone in the first batch are dropped
     (:func:`formulations.common.servable`). Blocks with the same set of candidate
-    models always share residency, so they are merged into one group.
+    models always share residency, so they are merged into one group. ``rows``
+    chooses the deadline rows (:func:`deadlines_ms`).
     """
     mask = servable(instance, options)
     users_of = {}
@@ -149,9 +194,7 @@ def prepare(instance: Instance, options: Options, margin: float = 0.0) -> Data:
     limit = {
         i: options.bandwidth.batch_limit(instance.models[i].max_batch) for i in models
     }
-    deadline = {
-        k: float(instance.user_deadline[k]) * MS * (1.0 - margin) for k in users
-    }
+    deadline = deadlines_ms(instance, users, rows)
     horizon = max(deadline.values(), default=0.0)
     common = len(set(deadline.values())) <= 1
     batches = {
@@ -177,7 +220,7 @@ def prepare(instance: Instance, options: Options, margin: float = 0.0) -> Data:
         model_of={k: int(instance.user_model[k]) for k in users},
         limit=limit,
         upload_ms={
-            k: float(instance.upload_s[k]) * MS * (channels or 1) for k in users
+            k: float(options.bandwidth.alone(instance.upload_s[k])) * MS for k in users
         },
         channels=channels,
         groups=groups,
@@ -188,7 +231,7 @@ def prepare(instance: Instance, options: Options, margin: float = 0.0) -> Data:
         horizon_ms=horizon,
         common=common,
         positions=min(sum(batches.values()), fit),
-        margin=margin,
+        rows=rows,
     )
 
 
@@ -205,9 +248,7 @@ def _fitting_batches(instance, options, users_of, batches, private, horizon_ms) 
     costs = []
     for i, users in users_of.items():
         spec = instance.models[i]
-        upload = instance.upload_s[list(users)].min() * (
-            options.bandwidth.channels or 1
-        )
+        upload = options.bandwidth.alone(instance.upload_s[list(users)].min())
         g = (float(upload) + spec.mu_s + spec.beta_s) * MS
         first = g + instance.loading.time(private.get(i, 0.0)) * MS
         costs += [first] + [g] * (batches[i] - 1)
@@ -450,12 +491,15 @@ class _Run:
 
 
 def solve(instance: Instance, options: Options) -> Outcome:
-    """Build the MILP, solve it, and return the schedule read from x.
+    """Build the MILP, solve it, and return the best schedule found with its bound.
 
-    If the rounded solution misses a deadline by round-off (the evaluator's
-    tolerance is tighter than any solver's), the model is solved once more with
-    deadlines shrunk by ``RETRY_MARGIN``; the bound of the first solve stays valid
-    (its feasible set contains every true schedule).
+    The bound comes from the "proof" solve, whose deadline rows contain every
+    schedule the evaluator accepts (:func:`deadlines_ms`). Its incumbent is
+    checked by the evaluator; if it fails (it may end in the slack beyond the
+    evaluator's rule, or round-off broke it) and time is left, the "inner" and
+    then "margin" rows are solved for a schedule that passes. When the bound is
+    not met, the best fast schedule (:func:`formulations.common.best_fast_schedule`)
+    is returned if it serves more. ``optimal`` only when served == bound.
     """
     import pyomo.environ  # noqa: F401  (a one-off import is not model building)
 
@@ -467,19 +511,35 @@ def solve(instance: Instance, options: Options) -> Outcome:
         info = {"note": "no user can meet its deadline", "variables": 0}
         return Outcome(empty, Status.OPTIMAL, 0, time.perf_counter() - start, info)
     run = _build_and_solve(instance, options, data, start)
-    bound, build_s, retried = run.bound, run.build_s, False
-    if run.has_solution and not evaluate(instance, run.schedule).feasible:
+    bound, build_s, end, rows = run.bound, run.build_s, run.end, ["proof"]
+    schedule = _accepted(instance, run)
+    while schedule is None and run.has_solution and run.end is not End.LIMIT:
+        if len(rows) == len(DEADLINE_ROWS):
+            break
+        rows.append(DEADLINE_ROWS[len(rows)])
         start = time.perf_counter()
         run = _build_and_solve(
-            instance, options, prepare(instance, options, RETRY_MARGIN), start
+            instance, options, prepare(instance, options, rows[-1]), start
         )
         build_s += run.build_s
-        retried = True
-    schedule = run.schedule if run.has_solution else empty
-    served = schedule.num_scheduled
-    status = final_status(run.end, run.has_solution, served, bound)
-    info = {**run.info, "retried_with_margin": retried}
+        schedule = _accepted(instance, run)
+    info = {**run.info, "deadline_rows_solved": rows}
+    has_solution = schedule is not None
+    schedule = schedule or empty
+    if bound is None or schedule.num_scheduled < bound:
+        fast, name = best_fast_schedule(instance, options)
+        if fast.num_scheduled > schedule.num_scheduled:
+            schedule, has_solution = fast, True
+            info["schedule_from"] = name
+    status = final_status(end, has_solution, schedule.num_scheduled, bound)
     return Outcome(schedule, status, bound, build_s, info)
+
+
+def _accepted(instance: Instance, run: _Run) -> Schedule | None:
+    """Return the run's schedule if the evaluator accepts it, else None."""
+    if run.schedule is None or not evaluate(instance, run.schedule).feasible:
+        return None
+    return run.schedule
 
 
 def _build_and_solve(
@@ -500,7 +560,7 @@ def _build_and_solve(
         "positions": data.positions,
         "candidate_users": len(data.users),
         "block_groups": len(data.groups),
-        "deadline_margin": data.margin,
+        "deadline_rows": data.rows,
         **info,
     }
     return _Run(

@@ -209,12 +209,12 @@ def test_integer_bound():
 
 
 def test_solution_margin_retry_keeps_first_bound(two_models, monkeypatch):
-    """Tests the retry path: a rejected first solution triggers a margin re-solve."""
+    """Tests the retry path: a rejected proof solution triggers an inner re-solve."""
     calls = []
     original = milp._build_and_solve
 
     def spy(instance, options, data, start):
-        calls.append(data.margin)
+        calls.append(data.rows)
         run = original(instance, options, data, start)
         if len(calls) == 1:  # pretend round-off broke the first solution
             bad = dataclasses.replace(run.schedule, batches=run.schedule.batches * 2)
@@ -223,7 +223,7 @@ def test_solution_margin_retry_keeps_first_bound(two_models, monkeypatch):
 
     monkeypatch.setattr(milp, "_build_and_solve", spy)
     outcome = milp.solve(two_models, FAST)
-    assert calls == [0.0, milp.RETRY_MARGIN]
+    assert calls == ["proof", "inner"]
     assert (outcome.status, outcome.schedule.num_scheduled, outcome.bound) == (
         Status.OPTIMAL,
         3,
