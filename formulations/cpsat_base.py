@@ -19,7 +19,6 @@ the two models' variables correspond one to one (same builder, other constants).
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.sat.python import cp_model
 
-from formulations.common import End, final_status
+from formulations.common import End, final_status, integer_bound
 from instances.model import Instance
 from instances.schedule import Schedule, evaluate
 from instances.timing import effective_deadline
@@ -184,7 +183,7 @@ def _bound(solver: cp_model.CpSolver, status: int) -> int | None:
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     # The objective is integral: a bound of 7.9999 still proves 7 is the maximum.
-    return math.floor(solver.best_objective_bound + 1e-6)
+    return integer_bound(solver.best_objective_bound)
 
 
 def greedy_hint(instance: Instance, options: Options) -> Schedule | None:
