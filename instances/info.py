@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from instances.model import Instance, meets
+from instances.model import Instance
 from instances.structure import analyze, sharing_stats
+from instances.timing import meets, num_slots
 
 
 def served_bounds(instance: Instance) -> tuple[int, int]:
@@ -34,8 +35,7 @@ def served_bounds(instance: Instance) -> tuple[int, int]:
         )
         # All n users finish by the last batch's end, so each must allow it.
         deadlines = np.minimum.accumulate(instance.user_deadline[users])
-        fits = [meets(c, d) for c, d in zip(cost, deadlines, strict=True)]
-        lower = max(lower, int(np.sum(np.cumprod(fits))))
+        lower = max(lower, int(np.sum(np.cumprod(meets(cost, deadlines)))))
     per_user = np.array(
         [
             instance.upload_s[k]
@@ -47,7 +47,7 @@ def served_bounds(instance: Instance) -> tuple[int, int]:
     active = instance.active_models()
     first_load = float(cold[active].min()) if len(active) else 0.0
     prefix = np.cumsum(np.sort(per_user)) + first_load
-    upper = int(np.sum(prefix <= deadline * (1 + 1e-9)))
+    upper = int(np.sum(meets(prefix, deadline)))
     return lower, upper
 
 
@@ -58,7 +58,7 @@ def describe(instance: Instance) -> str:
     structure = analyze(instance)
     stats = sharing_stats(instance)
     mb = instance.model_bytes / 1e6
-    slots = int(instance.deadline_s / instance.slot_s + 1e-9)
+    slots = num_slots(instance.deadline_s, instance.slot_s)
     lines = [
         f"instance   {instance.name}",
         f"sizes      {k} users, {i} models ({len(active)} requested), {j} blocks",
