@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from formulations.common import End
 from formulations.milp.data import SOLVER_TOLERANCE
-from solvers.result import Options
+
+if TYPE_CHECKING:
+    from solvers.result import Options
 
 HIGHS_OPTIONS = {
     "mip_feasibility_tolerance": SOLVER_TOLERANCE,

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from formulations.common import servable
-from instances.model import Instance
 from instances.timing import effective_deadline
-from solvers.result import Options
+
+if TYPE_CHECKING:
+    from instances.model import Instance
+    from solvers.result import Options
 
 MS = 1000.0  # model time unit: milliseconds per second
 # The solver's feasibility and integrality tolerances (ms), the smallest HiGHS
