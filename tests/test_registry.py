@@ -98,3 +98,10 @@ def test_hypothesis_profile_from_conftest():
 
     assert settings().derandomize is True and settings().deadline is None
     assert settings(max_examples=5).derandomize is True  # a test's own settings
+
+
+@pytest.mark.parametrize("threads", [0, 1025, 100_000])
+def test_options_refuse_thread_counts_outside_the_cap(threads):
+    """Tests Options' documented threads cap (100,000 aborted HiGHS, issue 10)."""
+    with pytest.raises(ValueError, match=r"threads: must be in 1\.\.1024"):
+        Options(threads=threads)
