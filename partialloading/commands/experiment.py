@@ -108,6 +108,7 @@ def run(args: argparse.Namespace) -> int:
 
     from experiments.cli import load_config, run_experiment
     from experiments.context import RunContext
+    from partialloading.display import escape
 
     config = load_config(args.name, args.config)
     ctx = RunContext(
@@ -131,9 +132,10 @@ def run(args: argparse.Namespace) -> int:
         run_experiment(args.name, config, out, ctx)
     except KeyboardInterrupt:
         print(
-            f"partialloading: {args.name} interrupted; results so far in {out}",
+            f"partialloading: {args.name} interrupted; results so far in "
+            f"{escape(str(out))}",
             file=sys.stderr,
         )
         return exits.INTERRUPTED
-    print(f"{args.name}: results in {out}")
+    print(f"{args.name}: results in {escape(str(out))}")
     return exits.OK
