@@ -20,7 +20,7 @@ def add_arguments(sub) -> None:
     parser = sub.add_parser(
         "export",
         help="write the MILP model as LP or MPS",
-        description="Write the batch-position MILP of P2 (formulations/milp.py) for "
+        description="Write the batch-position MILP of P2 (formulations/milp/) for "
         "other solvers. Variables x(n_k), z(n_i), u(n_g), C(n); times in ms.",
     )
     parser.add_argument("instance", metavar="INSTANCE")
