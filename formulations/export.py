@@ -1,49 +1,14 @@
-"""The ``export`` command: write the MILP of P2 as an LP or MPS file for other solvers.
+"""Write the MILP of P2 as an LP or MPS file for other solvers.
 
-    partialloading export INSTANCE -o FILE [--format lp|mps] [--no-reuse]
-                          [--bandwidth optimal|equal:R]
-
-The file is Pyomo's writer output with symbolic labels, so variables read
-``x(3_17)`` (position 3, user index 17), ``z(n_i)``, ``u(n_g)``, ``C(n)``, as in
-docs/formulations-milp.md. Times are in milliseconds. An LP file maximises the
-number served; an MPS file minimises its negation (see :func:`export`). Pyomo
-is imported only when the command runs.
+The ``partialloading export`` command (``partialloading/commands/export.py``)
+calls :func:`export`. The file is Pyomo's writer output with symbolic labels, so
+variables read ``x(3_17)`` (position 3, user index 17), ``z(n_i)``, ``u(n_g)``,
+``C(n)``, as in docs/formulations-milp.md. Times are in milliseconds. An LP
+file maximises the number served; an MPS file minimises its negation (see
+:func:`export`). Pyomo is imported only when :func:`export` runs.
 """
 
 from __future__ import annotations
-
-import argparse
-
-
-def add_arguments(sub) -> None:
-    """Register the ``export`` sub-command on the ``partialloading`` parser."""
-    parser = sub.add_parser(
-        "export",
-        help="write the MILP model as LP or MPS",
-        description="Write the batch-position MILP of P2 (formulations/milp/) for "
-        "other solvers. Variables x(n_k), z(n_i), u(n_g), C(n); times in ms.",
-    )
-    parser.add_argument("instance", metavar="INSTANCE")
-    parser.add_argument(
-        "--format",
-        choices=("lp", "mps"),
-        default=None,
-        help="file format (default: from the file name's extension)",
-    )
-    parser.add_argument(
-        "-o", "--out", required=True, metavar="FILE", help="output file"
-    )
-    parser.add_argument(
-        "--no-reuse",
-        action="store_true",
-        help="model independent loading (no block reuse)",
-    )
-    parser.add_argument(
-        "--bandwidth",
-        default="optimal",
-        metavar="optimal|equal:R",
-        help="optimal split (eq. 12) or R equal sub-channels",
-    )
 
 
 def file_format(path: str, requested: str | None) -> str:
@@ -94,21 +59,3 @@ def _add_note(path: str, note: str) -> None:
     with open(path, "w") as file:
         file.writelines([*lines[:head], note, *lines[head:]])
 
-
-def run(args: argparse.Namespace) -> int:
-    """Run the command; return the exit status."""
-    from instances.io import load_instance
-    from instances.timing import Bandwidth
-    from solvers.result import Options
-
-    instance = load_instance(args.instance)
-    options = Options(
-        reuse_blocks=not args.no_reuse, bandwidth=Bandwidth.parse(args.bandwidth)
-    )
-    fmt = file_format(args.out, args.format)
-    size = export(instance, options, args.out, fmt)
-    print(
-        f"wrote {fmt.upper()} model of {instance.name} to {args.out}: "
-        f"{size['variables']} variables, {size['constraints']} constraints"
-    )
-    return 0
