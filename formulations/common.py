@@ -27,13 +27,16 @@ from __future__ import annotations
 import importlib
 import math
 from enum import Enum
+from typing import TYPE_CHECKING
 
-import numpy as np
-
-from instances.model import Instance
 from instances.schedule import Schedule, evaluate
 from instances.timing import fits_alone
 from solvers.result import Options, Status
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from instances.model import Instance
 
 # A solver's objective bound is a float; the objective (users served) is an
 # integer, so floor(bound + BOUND_TOL) is a valid integer bound that does not

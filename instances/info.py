@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from instances.model import Instance
 from instances.structure import analyze, sharing_stats
 from instances.timing import meets, num_slots
+
+if TYPE_CHECKING:
+    from instances.model import Instance
 
 
 def served_bounds(instance: Instance) -> tuple[int, int]:

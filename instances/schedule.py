@@ -25,13 +25,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from instances.io import InputError, _fields, _list, check_format, read_json
-from instances.model import Instance
 from instances.timing import OPTIMAL, Bandwidth, meets
+
+if TYPE_CHECKING:
+    from instances.model import Instance
 
 SCHEDULE_FORMAT = "partialloading/schedule@1"
 

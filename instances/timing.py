@@ -202,7 +202,7 @@ def alone_end_s(instance: Instance, bandwidth: Bandwidth) -> np.ndarray:
     computes at least one user.
     """
     model = instance.user_model
-    cold = instance.loading.time(instance.model_bytes)
+    cold = np.array([instance.loading.time(float(b)) for b in instance.model_bytes])
     mu = np.array([m.mu_s for m in instance.models])
     beta = np.array([m.beta_s for m in instance.models])
     upload = bandwidth.alone(instance.upload_s)

@@ -9,6 +9,7 @@ way would serve one user more or less than the oracle.
 from __future__ import annotations
 
 import dataclasses
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
@@ -18,11 +19,13 @@ from hypothesis import strategies as st
 
 from formulations import milp
 from instances.generators import tiny
-from instances.model import Instance
 from instances.schedule import Schedule, evaluate
 from instances.timing import DEADLINE_RTOL, Bandwidth, meets
 from solvers import registry
 from solvers.result import Options, Status
+
+if TYPE_CHECKING:
+    from instances.model import Instance
 
 EXACT = ("exhaustive", "dp", "independent", "milp", "cpsat", "cpsat-seq")
 # Solver-based methods prove optimality only outside a resolution band beyond the

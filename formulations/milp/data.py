@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from formulations.common import servable
-from instances.model import Instance
 from instances.timing import effective_deadline
-from solvers.result import Options
+
+if TYPE_CHECKING:
+    from instances.model import Instance
+    from solvers.result import Options
 
 MS = 1000.0  # model time unit: milliseconds per second
 # The solver's feasibility and integrality tolerances (ms), the smallest HiGHS
@@ -100,8 +103,8 @@ def prepare(instance: Instance, options: Options, rows: str = "proof") -> Data:
     """
     mask = servable(instance, options)
     users_of = {}
-    for i, users in enumerate(instance.model_users):
-        kept = tuple(int(k) for k in users if mask[k])
+    for i, of_model in enumerate(instance.model_users):
+        kept = tuple(int(k) for k in of_model if mask[k])
         if kept:
             users_of[i] = kept
     models = tuple(users_of)

@@ -71,10 +71,13 @@ are capped by the number of batches that fit before H (``_fitting_batches``).
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 from formulations.milp.data import Data, prepare
-from instances.model import Instance
-from solvers.result import Options
+
+if TYPE_CHECKING:
+    from instances.model import Instance
+    from solvers.result import Options
 
 
 def build_model(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -12,9 +12,11 @@ from formulations.common import End, best_fast_schedule, final_status, integer_b
 from formulations.milp.adapters import solve_highs, solve_legacy
 from formulations.milp.data import DEADLINE_ROWS, Data, prepare
 from formulations.milp.model import build_model
-from instances.model import Instance
 from instances.schedule import Schedule, evaluate
 from solvers.result import Options, Outcome, Status
+
+if TYPE_CHECKING:
+    from instances.model import Instance
 
 MAX_VARIABLES = 200_000  # refuse larger models (HiGHS would not solve them anyway)
 
