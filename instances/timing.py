@@ -190,6 +190,11 @@ def batch_time(
     )
 
 
+def cold_load_s(instance: Instance) -> np.ndarray:
+    """Return, per model, V(all its bytes): the load of a batch on an empty GPU."""
+    return np.array([instance.loading.time(float(b)) for b in instance.model_bytes])
+
+
 def alone_end_s(instance: Instance, bandwidth: Bandwidth) -> np.ndarray:
     """Return, per user, the earliest end of any batch that serves it.
 
@@ -202,7 +207,7 @@ def alone_end_s(instance: Instance, bandwidth: Bandwidth) -> np.ndarray:
     computes at least one user.
     """
     model = instance.user_model
-    cold = np.array([instance.loading.time(float(b)) for b in instance.model_bytes])
+    cold = cold_load_s(instance)
     mu = np.array([m.mu_s for m in instance.models])
     beta = np.array([m.beta_s for m in instance.models])
     upload = bandwidth.alone(instance.upload_s)
