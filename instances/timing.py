@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, TypeVar, overload
 
 import numpy as np
 
@@ -56,6 +56,12 @@ def effective_deadline(deadline_s: Seconds) -> Seconds:
     return deadline_s * (1.0 + DEADLINE_RTOL)
 
 
+@overload
+def meets(end_s: float, deadline_s: float) -> bool: ...
+@overload
+def meets(end_s: np.ndarray, deadline_s: float | np.ndarray) -> np.ndarray: ...
+@overload
+def meets(end_s: float, deadline_s: np.ndarray) -> np.ndarray: ...
 def meets(end_s, deadline_s):
     """Return whether a batch ending at ``end_s`` meets ``deadline_s`` (spec §2).
 
