@@ -1,4 +1,4 @@
-"""Tests of the batch-position MILP (formulations/milp.py) and the export command."""
+"""Tests of the batch-position MILP (formulations/milp/) and the export command."""
 
 from __future__ import annotations
 
