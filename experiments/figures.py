@@ -18,7 +18,6 @@ panel, and ``report.md``.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import time
@@ -29,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from experiments import plots, stats
+from experiments import grid, plots, stats
 from experiments.context import RunContext, resolve
 from experiments.runner import Task, run_tasks
 
@@ -99,54 +98,27 @@ def panels_of(config: dict) -> list[Panel]:
     return panels
 
 
-def _digest(*parts: Any) -> str:
-    text = json.dumps(parts, sort_keys=True, default=str)
-    return hashlib.sha1(text.encode()).hexdigest()[:10]
-
-
 def make_tasks(config: dict, name: str) -> list[Task]:
-    """Return every task of the (resolved) config: panel x value x seed x variant.
-
-    The key ends with a digest of the generator and options, so a changed
-    config re-runs the rows it changes instead of reusing stale ones.
-    """
+    """Return every task of the (resolved) config: panel x value x seed x variant."""
     variants = variants_of(config)
     tasks = []
     for panel in panels_of(config):
-        for value in panel.values:
-            for r in range(int(config["realizations"])):
-                seed = int(config["seed"]) + r
-                params = {**panel.params, panel.x: value, "seed": seed}
-                for vid in panel.variants:
-                    v = variants[vid]
-                    if v.realizations is not None and r >= v.realizations:
-                        continue
-                    options = {
-                        "reuse_blocks": v.reuse_blocks,
-                        "bandwidth": v.bandwidth,
-                        "time_limit": v.time_limit,
-                        "seed": seed,
-                        "threads": 1,
-                    }
-                    digest = _digest(panel.generator, params, v.method, options)
-                    tasks.append(
-                        Task(
-                            key=f"{name}|{panel.id}|{panel.x}={value}|"
-                            f"seed={seed}|{vid}|{digest}",
-                            generator=panel.generator,
-                            params=params,
-                            method=v.method,
-                            options=options,
-                            tags={
-                                "experiment": name,
-                                "panel": panel.id,
-                                "x": panel.x,
-                                "x_value": value,
-                                "variant": vid,
-                            },
-                        )
-                    )
+        group = grid.Group(
+            "panel", panel.id, panel.generator, panel.params, panel.x, panel.values
+        )
+        lines = [_line(variants[vid]) for vid in panel.variants]
+        seed, realizations = int(config["seed"]), int(config["realizations"])
+        tasks += grid.tasks(name, group, lines, seed, realizations)
     return tasks
+
+
+def _line(v: Variant) -> grid.Line:
+    options = {
+        "reuse_blocks": v.reuse_blocks,
+        "bandwidth": v.bandwidth,
+        "time_limit": v.time_limit,
+    }
+    return grid.Line(v.id, v.method, options, v.realizations, {"variant": v.id})
 
 
 @dataclass
@@ -161,13 +133,12 @@ class Cell:
     ci: float
     n: int
     runtime_mean_s: float
-    runtime_median_s: float
     statuses: Counter
     ratios: dict[int, float]
     times: dict[int, float]
 
 
-EMPTY = Cell(math.nan, math.nan, 0, math.nan, math.nan, Counter(), {}, {})
+EMPTY = Cell(math.nan, math.nan, 0, math.nan, Counter(), {}, {})
 
 
 def summarize(rows: list[dict]) -> dict[tuple, Cell]:
@@ -185,7 +156,6 @@ def summarize(rows: list[dict]) -> dict[tuple, Cell]:
             ci=ci,
             n=len(scored),
             runtime_mean_s=float(np.mean(times)) if times else math.nan,
-            runtime_median_s=float(np.median(times)) if times else math.nan,
             statuses=Counter(row["status"] for row in group),
             ratios={row["seed"]: row["served_ratio"] for row in scored},
             times={row["seed"]: row["runtime_s"] for row in scored},

@@ -24,7 +24,6 @@ limit in the SGM.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 from collections import defaultdict
@@ -32,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from experiments import plots, stats
+from experiments import grid, plots, stats
 from experiments.context import RunContext, resolve
 from experiments.runner import Task, run_tasks
 from solvers.registry import METHODS
@@ -49,36 +48,21 @@ def make_tasks(config: dict, name: str) -> list[Task]:
     """Return one task per ladder x value x instance x method."""
     tasks = []
     for ladder in config["ladders"]:
-        params0 = {**config.get("defaults", {}), **ladder.get("defaults", {})}
-        generator = ladder.get("generator", config["generator"])
-        for value in ladder["values"]:
-            for r in range(int(config["instances"])):
-                seed = int(config["seed"]) + r
-                params = {**params0, ladder["x"]: value, "seed": seed}
-                for method in ladder["methods"]:
-                    limit = config.get("time_limit") if method in SEARCHERS else None
-                    options = {"time_limit": limit, "seed": seed, "threads": 1}
-                    digest = hashlib.sha1(
-                        json.dumps(
-                            [generator, params, method, options], sort_keys=True
-                        ).encode()
-                    ).hexdigest()[:10]
-                    tasks.append(
-                        Task(
-                            key=f"{name}|{ladder['id']}|{ladder['x']}={value}|"
-                            f"seed={seed}|{method}|{digest}",
-                            generator=generator,
-                            params=params,
-                            method=method,
-                            options=options,
-                            tags={
-                                "experiment": name,
-                                "ladder": ladder["id"],
-                                "x": ladder["x"],
-                                "x_value": value,
-                            },
-                        )
-                    )
+        group = grid.Group(
+            "ladder",
+            ladder["id"],
+            ladder.get("generator", config["generator"]),
+            {**config.get("defaults", {}), **ladder.get("defaults", {})},
+            ladder["x"],
+            ladder["values"],
+        )
+        limit = config.get("time_limit")
+        lines = [
+            grid.Line(m, m, {"time_limit": limit if m in SEARCHERS else None})
+            for m in ladder["methods"]
+        ]
+        seed, instances = int(config["seed"]), int(config["instances"])
+        tasks += grid.tasks(name, group, lines, seed, instances)
     return tasks
 
 

@@ -126,12 +126,14 @@ def test_resolve_applies_quick_table_and_overrides():
 
 
 def test_run_one_turns_failures_into_rows():
-    """Tests that refusals and errors become rows with a status and a message."""
+    """Tests that refusals and exceptions become rows with a status and a message."""
     row = run_one(tiny_task(1, "dp", kind="general"))
     # tiny general instances are usually not BLS; seed 1 is not (dp refuses it)
     assert row["status"] == "unsupported" and "bottom-layer" in row["error"]
     row = run_one(tiny_task(1, "no-such-method"))
-    assert row["status"] == "error" and "unknown method" in row["error"]
+    # an exception is its own status, "crashed", not the solver status "error"
+    assert row["status"] == runner.CRASHED == "crashed"
+    assert "unknown method" in row["error"]
     row = run_one(tiny_task(1, "dp"))
     assert row["status"] == "optimal" and row["served"] == row["bound"]
     assert row["served_ratio"] == row["served"] / 4

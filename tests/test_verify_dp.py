@@ -9,12 +9,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from experiments import claims, shrink, theorems, verify_dp
+from experiments import claims, dp_analysis, shrink, stats, theorems, verify_dp
 from experiments.context import RunContext
 from experiments.runner import read_rows
-from instances.generators import tiny
+from instances.generators import classes, tiny
 from instances.io import load_instance
-from solvers import registry
+from solvers import dp_paper, registry
 from tests.conftest import make_instance
 
 # Instances where dp-paper serves one user fewer than the optimum (found by the
@@ -24,7 +24,7 @@ GAP_CLASSES = ["many-distinct-loose-T5", "few-distinct-loose-T20"]
 
 @pytest.fixture
 def gap_instance():
-    return verify_dp.build("many-distinct-loose-T5", 0)
+    return classes.build("many-distinct-loose-T5", 0)
 
 
 @pytest.fixture(scope="module")
@@ -89,23 +89,23 @@ def test_every_reading_fails_on_a_slack_instance():
 
 
 @settings(max_examples=30, deadline=None, derandomize=True)
-@given(cls=st.sampled_from(list(verify_dp.CLASSES)), seed=st.integers(0, 50))
+@given(cls=st.sampled_from(list(classes.CLASSES)), seed=st.integers(0, 50))
 def test_paper_variant_and_slotted_optimum(cls, seed):
     """Tests that the plain recomputation of f(M,T) matches dp-paper's, and that
     dp-paper <= the slotted optimum <= the continuous optimum."""
-    instance = verify_dp.build(cls, seed)
+    instance = classes.build(cls, seed)
     paper = registry.run("dp-paper", instance)
-    assert verify_dp.paper_value(instance) == paper.info["dp_value"]
-    slotted = verify_dp.slotted_optimum(instance)
+    assert dp_paper.dp_value(instance) == paper.info["dp_value"]
+    slotted = dp_analysis.slotted_optimum(instance)
     assert paper.served <= slotted <= registry.run("dp", instance).served
 
 
 def test_build_is_reproducible():
     """Tests that a class name and seed give the same instance twice."""
-    assert verify_dp.build("few-equal-tight-T20", 7) == verify_dp.build(
+    assert classes.build("few-equal-tight-T20", 7) == classes.build(
         "few-equal-tight-T20", 7
     )
-    assert verify_dp.build("few-equal-tight-T20", 7) != verify_dp.build(
+    assert classes.build("few-equal-tight-T20", 7) != classes.build(
         "few-equal-tight-T20", 8
     )
 
@@ -113,14 +113,14 @@ def test_build_is_reproducible():
 def test_known_counterexamples_show_the_gap():
     """Tests that dp-paper serves fewer than exhaustive on the seeds the tests use."""
     for cls in GAP_CLASSES:
-        instance = verify_dp.build(cls, 0)
+        instance = classes.build(cls, 0)
         paper = registry.run("dp-paper", instance).served
         assert paper < registry.run("exhaustive", instance).served
 
 
 def test_diagnosis_names_slot_rounding(gap_instance):
     """Tests that the gap of the crafted instance is put down to slot rounding."""
-    evidence = verify_dp.diagnose(gap_instance, finer=(10,))
+    evidence = dp_analysis.diagnose(gap_instance, finer=(10,))
     assert evidence["cause"] == "slot-rounding"
     assert evidence["slotted_optimum"] < evidence["optimum"]
     assert evidence["slot/10"] > evidence["paper"]
@@ -128,9 +128,9 @@ def test_diagnosis_names_slot_rounding(gap_instance):
 
 def test_shrink_keeps_the_gap_and_is_smaller(gap_instance):
     """Tests that shrinking a counterexample gives a smaller one that still fails."""
-    small, checks = shrink.shrink(gap_instance, verify_dp.shows_gap)
+    small, checks = shrink.shrink(gap_instance, dp_analysis.shows_gap)
     assert checks > 1
-    assert verify_dp.shows_gap(small)
+    assert dp_analysis.shows_gap(small)
     before, after = shrink.size(gap_instance), shrink.size(small)
     assert all(a <= b for a, b in zip(after, before, strict=True)) and after != before
     # The ground truth of the shrunk instance, from an independent exact method.
@@ -169,7 +169,7 @@ def test_campaign_writes_csv_report_and_counterexamples(campaign):
     for row in index:
         for name in (row["file"], row["shrunk"]):
             instance = load_instance(campaign / "counterexamples" / name)
-            assert verify_dp.shows_gap(instance)
+            assert dp_analysis.shows_gap(instance)
 
 
 def test_campaign_resumes(campaign):
@@ -252,7 +252,7 @@ def test_gains_on_hand_rows():
 def test_fit_exponent_of_a_power_law():
     """Tests the log-log fit: y = 3 x^2 has exponent 2."""
     xs = [1.0, 2.0, 4.0, 8.0]
-    assert claims.fit_exponent(xs, [3 * x**2 for x in xs]) == pytest.approx(2.0)
+    assert stats.fitted_exponent(xs, [3 * x**2 for x in xs]) == pytest.approx(2.0)
 
 
 def test_proposition1_holds_numerically():
