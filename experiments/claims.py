@@ -26,9 +26,9 @@ from typing import Any
 
 import numpy as np
 
-from experiments import stats
+from experiments import schema, stats
 from experiments.context import RunContext, resolve
-from experiments.records import read_rows
+from experiments.records import claim_directory, read_rows
 from instances.model import Instance, meets
 from instances.schedule import Schedule, evaluate
 from solvers import registry
@@ -59,7 +59,7 @@ def gather(name: str, out: Path, ctx: RunContext) -> Path | None:
     Runs it (with ``ctx``'s quick flag and workers) unless its report.md exists;
     returns None when the experiment's module is not available.
     """
-    from experiments.cli import EXPERIMENTS, load_config
+    from experiments.catalog import EXPERIMENTS, load_config
 
     folder = out / name
     if (folder / "report.md").exists():
@@ -473,7 +473,9 @@ def figure_claim(name: str, folder: Path | None, config: dict[str, Any]) -> Clai
 
 def run(config: dict[str, Any], out: Path, ctx: RunContext) -> None:
     """Gather the evidence into ``out`` and write ``out/claims.md`` and claims.csv."""
+    schema.validate("claims", config, ctx.name)
     config = resolve(config, ctx)
+    claim_directory(out, ctx.name, config)
     folders = {name: gather(name, out, ctx) for name in config["experiments"]}
     seed = int(config.get("seed", 0))
     prop = config.get("proposition1", {})

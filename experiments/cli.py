@@ -13,18 +13,9 @@ import importlib
 import sys
 from pathlib import Path
 
-# Experiment name -> module exposing run(config, out, ctx).
-EXPERIMENTS = {
-    "verify-dp": "experiments.verify_dp",
-    "fig6": "experiments.figures",
-    "fig7": "experiments.figures",
-    "fig8": "experiments.figures",
-    "fig9": "experiments.figures",
-    "scaling": "experiments.scaling",
-    "claims": "experiments.claims",
-}
+from experiments.catalog import CONFIGS, EXPERIMENTS, kind_of, load_config
 
-CONFIGS = Path(__file__).resolve().parent / "configs"
+__all__ = ["CONFIGS", "EXPERIMENTS", "add_arguments", "load_config", "run"]
 
 
 def _positive_int(text: str) -> int:
@@ -110,31 +101,24 @@ def add_arguments(sub) -> None:
         metavar="N",
         help="channel realizations per point (overrides the config)",
     )
-    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    shown = parser.add_mutually_exclusive_group()
+    shown.add_argument(
+        "--progress",
+        action="store_true",
+        help="progress bar on stderr even when it is not a terminal",
+    )
+    shown.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument("--out", required=True, metavar="DIR", help="output directory")
-
-
-def load_config(name: str, path: str | None = None) -> dict:
-    """Return the TOML config of experiment ``name`` (from ``path`` if given)."""
-    import tomllib
-
-    from instances.io import InputError
-
-    file = Path(path) if path else CONFIGS / f"{name}.toml"
-    try:
-        with file.open("rb") as handle:
-            return tomllib.load(handle)
-    except FileNotFoundError:
-        raise InputError(f"config: no such file {file}") from None
-    except tomllib.TOMLDecodeError as error:
-        raise InputError(f"config: {file}: {error}") from None
 
 
 def run(args: argparse.Namespace) -> int:
     """Run the experiment named by ``args``; return the exit status (130: Ctrl-C)."""
     from experiments.context import RunContext
+    from experiments.schema import validate
 
     config = load_config(args.name, args.config)
+    # Refuse a bad config (ValueError: one line naming the field) before any run.
+    validate(kind_of(args.name), config, args.name)
     ctx = RunContext(
         name=args.name,
         quick=args.quick,
@@ -143,7 +127,7 @@ def run(args: argparse.Namespace) -> int:
         instances=args.instances,
         time_limit=args.time_limit,
         realizations=args.realizations,
-        progress=not args.no_progress,
+        progress=True if args.progress else False if args.no_progress else None,
         **({"workers": args.workers} if args.workers else {}),
     )
     out = Path(args.out)

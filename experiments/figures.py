@@ -28,8 +28,9 @@ from typing import Any
 
 import numpy as np
 
-from experiments import grid, plots, stats
+from experiments import grid, plots, schema, stats
 from experiments.context import RunContext, resolve
+from experiments.records import claim_directory
 from experiments.runner import Task, run_tasks
 
 # Methods that search and honour a time limit.
@@ -380,7 +381,9 @@ def report(
 def run(config: dict, out: Path, ctx: RunContext) -> None:
     """Run the figure ``ctx.name``: tasks, then plots and report.md in ``out``."""
     start = time.perf_counter()
+    schema.validate("figure", config, ctx.name)
     config = resolve(config, ctx)
+    claim_directory(out, ctx.name, config)
     tasks = make_tasks(config, ctx.name)
     rows = run_tasks(tasks, out / "results.csv", ctx)
     cells = summarize(rows)

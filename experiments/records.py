@@ -9,6 +9,7 @@ column name to value; ``None`` is an empty cell, floats keep every digit
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -109,3 +110,78 @@ def write_rows(path: Path, columns: list[str], rows: list[Row]) -> None:
             writer.write(row)
     finally:
         writer.close()
+
+
+# -- the manifest: which experiment and config wrote a directory --------------------
+
+MANIFEST = "manifest.json"
+
+
+def _config_digest(config: dict[str, Any]) -> str:
+    text = json.dumps(config, sort_keys=True, default=str)
+    return hashlib.sha1(text.encode()).hexdigest()[:10]
+
+
+def _owner(out: Path) -> str | None:
+    """Return the experiment that wrote ``out``, from its manifest or results.csv.
+
+    Raises
+    ------
+    ValueError
+        If ``out`` holds a results.csv no experiment of this suite wrote.
+    """
+    manifest = out / MANIFEST
+    if manifest.exists():
+        try:
+            data = json.loads(manifest.read_text())
+            return str(data["experiment"])
+        except (ValueError, KeyError, TypeError):
+            raise ValueError(
+                f"out: {manifest} is not a manifest of this suite"
+            ) from None
+    results = out / "results.csv"
+    if not results.exists():
+        return None
+    if not {"key", "experiment"} <= set(header(results)):
+        raise ValueError(
+            f"out: {results} is not a results file of this suite; use another --out"
+        )
+    names = {row["experiment"] for row in read_rows(results)}
+    if len(names) > 1:
+        raise ValueError(f"out: {results} mixes experiments {sorted(map(str, names))}")
+    return str(names.pop()) if names else None
+
+
+def claim_directory(out: Path, experiment: str, config: dict[str, Any]) -> None:
+    """Record in ``out/manifest.json`` that ``experiment`` with ``config`` writes here.
+
+    A directory another experiment wrote (its manifest, or the ``experiment``
+    column of its results.csv) or holding a foreign results.csv is refused; a
+    directory of the same experiment is resumed, and each new config (edited,
+    or ``--quick``) is added to the manifest's ``configs``.
+
+    Raises
+    ------
+    ValueError
+        ``out: ...`` naming the directory and the experiment that owns it.
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    owner = _owner(out)
+    if owner is not None and owner != experiment:
+        raise ValueError(
+            f'out: {out} holds results of experiment "{owner}", not "{experiment}"; '
+            "use another --out"
+        )
+    path = out / MANIFEST
+    data = json.loads(path.read_text()) if path.exists() else {}
+    configs = data.get("configs", {})
+    configs.setdefault(_config_digest(config), config)
+    text = json.dumps(
+        {"experiment": experiment, "configs": configs},
+        indent=1,
+        sort_keys=True,
+        default=str,
+    )
+    partial = path.with_suffix(".tmp")
+    partial.write_text(text + "\n")
+    partial.replace(path)

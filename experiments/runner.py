@@ -31,6 +31,7 @@ import functools
 import json
 import signal
 import sys
+import threading
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -192,22 +193,28 @@ def _ignore_sigint() -> None:
 
 
 @contextlib.contextmanager
-def _sigint_held() -> Iterator[None]:
-    """Hold Ctrl-C back while processes start, so that they never receive it.
+def sigint_held() -> Iterator[None]:
+    """Hold Ctrl-C back while worker processes start, so that they never see it.
 
-    A terminal's Ctrl-C goes to the whole process group. Children inherit the
-    blocked signal mask (across fork and exec), so the forkserver and the
-    workers started here keep SIGINT blocked for good; this process gets the
-    held signal as soon as the block is lifted.
+    A terminal's Ctrl-C goes to the whole process group, and a process hit
+    while it starts (the forkserver importing ``site``, a worker before its
+    initializer) dies with a traceback. Processes started here inherit SIGINT
+    ignored (a disposition kept across fork and exec; Python then leaves it
+    so); this process keeps the signal pending (blocked, so Linux does not
+    discard it) and gets it as soon as the block ends.
     """
-    if not hasattr(signal, "pthread_sigmask"):  # not POSIX: nothing to hold
+    if not hasattr(signal, "pthread_sigmask") or (
+        threading.current_thread() is not threading.main_thread()
+    ):
         yield
         return
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    handler = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+        signal.signal(signal.SIGINT, handler)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
 
 
 @contextlib.contextmanager
@@ -231,7 +238,7 @@ def _local_results(
 
     # forkserver: workers fork from a clean server, not from a parent that may hold
     # solver threads (OR-Tools, HiGHS) -- forking those can deadlock.
-    with _sigint_held():
+    with sigint_held():
         pool = multiprocessing.get_context("forkserver").Pool(
             workers, initializer=_ignore_sigint
         )
@@ -250,7 +257,7 @@ def _dask_results(
     from dask.distributed import Client, LocalCluster, as_completed
 
     cluster = None
-    with _sigint_held():
+    with sigint_held():
         if ctx.scheduler == "local":
             cluster = LocalCluster(
                 n_workers=ctx.workers,

@@ -31,8 +31,9 @@ from pathlib import Path
 
 import numpy as np
 
-from experiments import grid, plots, stats
+from experiments import grid, plots, schema, stats
 from experiments.context import RunContext, resolve
+from experiments.records import claim_directory
 from experiments.runner import Task, run_tasks
 from solvers.registry import METHODS
 
@@ -181,8 +182,10 @@ def _exact_section(rows, config, out: Path, name: str) -> tuple[list[str], list[
 
 def run(config: dict, out: Path, ctx: RunContext) -> None:
     """Run the scaling experiment: tasks, then plots and report.md in ``out``."""
+    schema.validate("scaling", config, ctx.name)
     config = resolve(config, ctx)
     config.setdefault("instances", 1)
+    claim_directory(out, ctx.name, config)
     rows = run_tasks(make_tasks(config, ctx.name), out / "results.csv", ctx)
     seed, n = int(config["seed"]), int(config["instances"])
     lines = [

@@ -28,9 +28,9 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from experiments import dp_analysis
+from experiments import dp_analysis, schema
 from experiments.context import RunContext, resolve
-from experiments.records import Row, write_rows
+from experiments.records import Row, claim_directory, write_rows
 from experiments.runner import Task, run_tasks
 from experiments.verify_report import report
 from instances.generators.classes import build, class_names
@@ -111,7 +111,9 @@ def plan(
 
 def run(config: dict[str, Any], out: Path, ctx: RunContext) -> None:
     """Run the campaign into ``out`` (resumable) and write ``out/report.md``."""
+    schema.validate("verify-dp", config, ctx.name)
     config = resolve(config, ctx)
+    claim_directory(out, ctx.name, config)
     tasks, jobs = plan(config, out)
     rows = run_tasks(tasks, out / "results.csv", ctx, extra_columns=("dp_value",))
     exact: dict[str, dict[str, int]] = defaultdict(dict)
