@@ -100,6 +100,34 @@ def test_paper_variant_and_slotted_optimum(cls, seed):
     assert paper.served <= slotted <= registry.run("dp", instance).served
 
 
+def test_slotted_values_by_hand(two_models):
+    """Tests dp_value's three predecessor rules against values derived by hand."""
+    # T = 20 one-second slots; V(S) = S / 50. A alone: load 300 B = 6 s, c_A(1) =
+    # 1 + 0.1 + 1 = 2.1, c_A(2) = 3 + 0.2 + 1 = 4.2, so 9 slots serve u1 and 11 serve
+    # both. B after A loads c (6 s) + c_B(1) = 3 + 0.2 + 0.5 = 3.7: 10 slots.
+    # Best slotted: A{u1} + B = 19 slots, 2 users (A{u1,u2} + B = 21 > 20), while in
+    # continuous time 10.2 + 9.7 = 19.9 <= 20 serves all 3.
+    for rule in dp_paper.PREDECESSORS:
+        assert dp_paper.dp_value(two_models, predecessors=rule) == 2
+    assert registry.run("dp", two_models).served == 3
+    # With T = 21 slots the 21-slot schedule fits: 3 users.
+    longer = dataclasses.replace(two_models, deadline_s=21.0)
+    assert dp_analysis.slotted_optimum(longer) == 3
+    with pytest.raises(ValueError, match="predecessors"):
+        dp_paper.dp_value(two_models, predecessors="first")
+
+
+def test_eq19_loss_on_a_shipped_counterexample():
+    """Tests that on a shrunk eq19 counterexample the DP as printed is below the
+    exact slotted optimum (the last-used rule) and the diagnosis says eq19."""
+    path = "tests/data/counterexamples/vdp-many-distinct-loose-T70-s1-shrunk.json"
+    instance = load_instance(path)
+    printed = dp_paper.dp_value(instance)
+    assert printed == registry.run("dp-paper", instance).served
+    assert printed < dp_analysis.slotted_optimum(instance)
+    assert "eq19" in dp_analysis.diagnose(instance, finer=())["cause"]
+
+
 def test_build_is_reproducible():
     """Tests that a class name and seed give the same instance twice."""
     assert classes.build("few-equal-tight-T20", 7) == classes.build(
