@@ -289,6 +289,24 @@ def _columns(tasks: Sequence[Task], extra_columns: Sequence[str]) -> list[str]:
     return list(seen)
 
 
+def _unique_keys(tasks: list[Any]) -> list[str]:
+    """Return the tasks' keys; a key used twice (a config bug) is a ValueError."""
+    keys = [task.key for task in tasks]
+    if len(set(keys)) != len(keys):
+        duplicated = sorted({key for key in keys if keys.count(key) > 1})
+        raise ValueError(f"tasks: duplicate keys {duplicated[:3]}")
+    return keys
+
+
+def _completed(row: Row, name: str, extra_columns: Sequence[str]) -> Row:
+    """Return ``row`` with its experiment name and the extra info columns filled."""
+    row["experiment"] = row.get("experiment") or name
+    if extra_columns and row.get("info"):
+        info = json.loads(row["info"])
+        row.update({column: info.get(column) for column in extra_columns})
+    return row
+
+
 def run_tasks(
     tasks: Sequence[Any],
     csv_path: str | Path,
@@ -323,8 +341,8 @@ def run_tasks(
     Returns
     -------
     list of dict
-        One row per task, in task order, read back from the CSV (typed cells:
-        see :func:`experiments.records.read_rows`), old and new alike.
+        One row per task, in task order, read back from the CSV (typed),
+        old and new alike.
 
     Raises
     ------
@@ -333,10 +351,7 @@ def run_tasks(
         is printed on stderr.
     """
     tasks = list(tasks)
-    keys = [task.key for task in tasks]
-    if len(set(keys)) != len(keys):
-        duplicated = sorted({key for key in keys if keys.count(key) > 1})
-        raise ValueError(f"tasks: duplicate keys {duplicated[:3]}")
+    keys = _unique_keys(tasks)
     path = Path(csv_path)
     path.parent.mkdir(parents=True, exist_ok=True)
     done = {row["key"] for row in read_rows(path)}
@@ -350,11 +365,7 @@ def run_tasks(
     try:
         with results(pending, ctx, execute or run_one) as rows:
             for row in rows:
-                row["experiment"] = row.get("experiment") or ctx.name
-                if extra_columns and row.get("info"):
-                    info = json.loads(row["info"])
-                    row.update({name: info.get(name) for name in extra_columns})
-                writer.write(row)
+                writer.write(_completed(row, ctx.name, extra_columns))
                 saved += 1
                 progress.update()
     except KeyboardInterrupt:

@@ -30,7 +30,7 @@ from typing import Any
 
 from experiments import dp_analysis, schema
 from experiments.context import RunContext, resolve
-from experiments.records import Row, claim_directory, write_rows
+from experiments.records import Row, claim_directory, header, read_rows, write_rows
 from experiments.runner import Task, run_tasks
 from experiments.verify_report import report
 from instances.generators.classes import build, class_names
@@ -124,6 +124,7 @@ def run(config: dict[str, Any], out: Path, ctx: RunContext) -> None:
         dataclasses.replace(job, exact=exact.get(Path(job.path).stem, {}))
         for job in jobs
     ]
+    _add_keys(out / "analysis.csv")
     analysis = run_tasks(
         jobs,
         out / "analysis.csv",
@@ -133,6 +134,17 @@ def run(config: dict[str, Any], out: Path, ctx: RunContext) -> None:
     )
     _write_index(analysis, out / "counterexamples")
     (out / "report.md").write_text(report(config, rows, analysis, ctx))
+
+
+def _add_keys(path: Path) -> None:
+    """Give an analysis.csv of an older run (no ``key`` column) the runner's keys,
+    so that a resumed campaign skips the instances it already analysed."""
+    if path.exists() and "key" not in header(path):
+        rows = [
+            {**row, "key": f"verify-dp|{row['instance']}|analysis"}
+            for row in read_rows(path)
+        ]
+        write_rows(path, list(dp_analysis.COLUMNS), rows)
 
 
 def _write_index(analysis: list[Row], folder: Path) -> None:

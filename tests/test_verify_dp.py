@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import shutil
 
 import pytest
 from hypothesis import given, settings
@@ -208,6 +209,25 @@ def test_campaign_resumes(campaign):
     verify_dp.run(config, campaign, ctx)
     assert len(read_rows(campaign / "results.csv")) == before
     assert len(read_rows(campaign / "analysis.csv")) == 3
+
+
+def test_campaign_resumes_an_analysis_without_keys(campaign, tmp_path):
+    """Tests that an analysis.csv from before keys (older runs) is resumed, not
+    analysed again: the rows keep their number and gain their keys."""
+    old = tmp_path / "old"
+    shutil.copytree(campaign, old)
+    with (old / "analysis.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    columns = [name for name in rows[0] if name not in ("key", "status", "error")]
+    with (old / "analysis.csv").open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, columns, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+    ctx = RunContext("verify-dp", workers=1, progress=False, seed=0)
+    config = {"classes": [*GAP_CLASSES, "tiny"], "instances": 3, "finer_slots": [10]}
+    verify_dp.run(config, old, ctx)
+    again = read_rows(old / "analysis.csv")
+    assert len(again) == 3 and all(r["key"].endswith("|analysis") for r in again)
 
 
 def test_claims_quick_writes_one_row_per_claim(campaign, tmp_path):
