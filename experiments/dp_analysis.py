@@ -14,21 +14,24 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from experiments import shrink as shrinking
 from experiments import theorems
 from instances.io import load_instance, save_instance
-from instances.model import Instance
 from instances.schedule import evaluate
 from instances.structure import analyze as structure_of
 from solvers import registry
 from solvers.dp_paper import dp_value
 from solvers.paper_costs import num_slots
 from solvers.result import Options
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from instances.model import Instance
 
 EXACT = ("bruteforce", "exhaustive", "dp", "cpsat-seq", "cpsat", "milp")
 """Exact methods, most trusted first (the ground truth is the first that proved)."""

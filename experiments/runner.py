@@ -60,10 +60,9 @@ BASE_COLUMNS = (
     "served_ratio", "bound", "gap", "runtime_s", "build_time_s", "error", "info",
 )  # fmt: skip
 
-UNSUPPORTED = "unsupported"
-# A task that raised. solvers.result.Status is gaining CRASHED; until then the
-# same string, so rows do not change when it lands.
-CRASHED: str = getattr(getattr(Status, "CRASHED", None), "value", "crashed")
+# The two statuses of rows that no method returns: a refusal, and a task that raised.
+UNSUPPORTED = Status.UNSUPPORTED.value
+CRASHED = Status.CRASHED.value
 
 
 @dataclass(frozen=True)

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from experiments import theorems
-from experiments.context import RunContext
 from experiments.dp_analysis import EXACT
 from experiments.runner import CRASHED
 from instances.generators.classes import class_names
 from solvers.report import table
 from solvers.result import Status
+
+if TYPE_CHECKING:
+    from experiments.context import RunContext
 
 Rows = list[dict[str, Any]]
 

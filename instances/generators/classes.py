@@ -9,14 +9,16 @@ generators at set scales (``tiny``, ``fig9``, ``paper``).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from instances.generators import bls, tiny
 from instances.model import Block, Instance
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 
 @dataclass(frozen=True, slots=True)
