@@ -23,8 +23,7 @@ import math
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -33,6 +32,9 @@ from experiments.context import RunContext, resolve
 from experiments.records import claim_directory
 from experiments.runner import Task, run_tasks
 from solvers.registry import names
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 # Methods that search and honour a time limit.
 SEARCHERS = frozenset(names(time_limit=True))
@@ -189,7 +191,8 @@ def compare(comparison: dict, panel: Panel, cells: dict[tuple, Cell]) -> float:
             )
         )
     means = [
-        (np.mean(a) if a else math.nan, np.mean(b) if b else math.nan) for a, b in per_x
+        (float(np.mean(a)) if a else math.nan, float(np.mean(b)) if b else math.nan)
+        for a, b in per_x
     ]
     if kind == "gain":
         return stats.improvement([a for a, _ in means], [b for _, b in means])
@@ -319,7 +322,7 @@ def _panel_table(panel: Panel, cells: dict) -> list[str]:
         "| mean runtime (ms) | " + " | ".join(f"{t:.2f}" for t in runtime) + " |"
     )
     for vid in ids:
-        counter = sum(
+        counter: Counter = sum(
             (cells[panel.id, vid, x].statuses for x in panel.values), Counter()
         )
         if set(counter) - {"optimal", "feasible"}:

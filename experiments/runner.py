@@ -33,15 +33,18 @@ import signal
 import sys
 import threading
 import traceback
-from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from experiments.context import RunContext
 from experiments.progress import Progress
 from experiments.records import Row, Writer, read_rows
 from solvers.result import Status
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Iterator, Sequence
+
+    from experiments.context import RunContext
 
 __all__ = [
     "BASE_COLUMNS",

@@ -27,7 +27,7 @@ from __future__ import annotations
 import json
 import math
 from collections import defaultdict
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -36,6 +36,9 @@ from experiments.context import RunContext, resolve
 from experiments.records import claim_directory
 from experiments.runner import Task, run_tasks
 from solvers.registry import METHODS, names
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 SEARCHERS = frozenset(names(time_limit=True))  # methods that honour a time limit
 
@@ -114,7 +117,7 @@ def _ladder_section(rows, ladder, out: Path, name: str) -> tuple[list[str], str]
         cells = [f"{1000 * medians[m][n]:.3g}" for m in methods]
         lines.append(f"| {x} | " + " | ".join(cells) + " |")
     lines.append("| exponent | " + " | ".join(f"{fits[m]:.2f}" for m in methods) + " |")
-    failures = defaultdict(int)
+    failures: dict[tuple, int] = defaultdict(int)
     for row in rows:
         if row["ladder"] == ladder["id"] and not _solved(row):
             failures[row["method"], row["status"]] += 1

@@ -120,7 +120,9 @@ def _counterexamples(analysis: Rows) -> list[str]:
         "",
         "## Causes (automatic diagnosis)",
         "",
-        _table(["cause", "counterexamples"], sorted(causes.items()))
+        _table(
+            ["cause", "counterexamples"], [[c, n] for c, n in sorted(causes.items())]
+        )
         if causes
         else "No counterexample.",
         "",
