@@ -87,6 +87,11 @@ METHODS: dict[str, MethodSpec] = {
         "compact CP-SAT model: model order as a circuit, counts per model",
         True,
     ),
+    "search": MethodSpec(
+        "solvers.search",
+        "iterated local search over model orders with exact counts (anytime)",
+        False,
+    ),
 }
 
 

@@ -57,6 +57,9 @@ class Options:
     log
         Stream the solver's own progress log (MILP and CP-SAT methods), so that a
         long solve shows its incumbent and bound as it goes.
+    iterations
+        Iteration budget of anytime heuristics (``search``); None = the method's
+        default when no time limit is given, else until the time limit.
     """
 
     reuse_blocks: bool = True
@@ -67,12 +70,15 @@ class Options:
     mip_gap: float = 0.0
     solver: str | None = None
     log: bool = False
+    iterations: int | None = None
 
     def __post_init__(self) -> None:
         if self.time_limit is not None and not self.time_limit > 0:
             raise ValueError(f"time_limit: must be > 0, got {self.time_limit!r}")
         if self.threads < 1:
             raise ValueError(f"threads: must be >= 1, got {self.threads!r}")
+        if self.iterations is not None and self.iterations < 0:
+            raise ValueError(f"iterations: must be >= 0, got {self.iterations!r}")
         if not 0 <= self.mip_gap < 1:
             raise ValueError(f"mip_gap: must be in [0, 1), got {self.mip_gap!r}")
 
