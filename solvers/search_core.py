@@ -27,27 +27,40 @@ from solvers.costs import cost_table, model_batches
 from solvers.dp import min_plus, prune
 from solvers.result import Options
 
-DENSE_LIMIT = 1500
+DENSE_LIMIT = 400
 """Most candidate models kept (their load matrix is dense, (n+1)^2 floats)."""
+
+NEIGHBOURS = 6
+"""Size of each candidate's granular neighbourhood."""
+
+GRANULAR = 100
+"""Above this many candidates, inserts and the order DP look only near the route."""
 
 CACHE_LIMIT = 200_000
 """Profiles cached before the cache is cleared (memory guard)."""
 
 
-def _pool(instance: Instance, tables: list[np.ndarray], active: np.ndarray) -> list:
-    """Return the positions of the candidate models kept when there are too many.
+def _pool(instance: Instance, active: np.ndarray) -> np.ndarray:
+    """Return the candidate models kept when more than DENSE_LIMIT are requested.
 
-    The score of model i is its best rate n / (cold load + c_i(n)): the users per
-    second it serves when loaded alone. Ties keep the lower index.
+    The score of model i is the rate at which it serves all its users after a
+    cold load, |K_i| / (V(i) + sum of their uploads + mu_i |K_i| + beta_i
+    ceil(|K_i| / b_i)), computed for every model at once; ties keep the lower
+    index. The pool is the DENSE_LIMIT best.
     """
     if len(active) <= DENSE_LIMIT:
-        return list(range(len(active)))
-    cold = instance.loading.time(instance.model_bytes[active])
-    rate = np.array(
-        [np.max(np.arange(1, len(t)) / (cold[a] + t[1:])) for a, t in enumerate(tables)]
+        return active
+    count = np.bincount(instance.user_model, minlength=instance.num_models)
+    upload = np.bincount(
+        instance.user_model, weights=instance.upload_s, minlength=instance.num_models
     )
-    keep = np.sort(np.argsort(-rate, kind="stable")[:DENSE_LIMIT])
-    return [int(a) for a in keep]
+    mu = np.array([m.mu_s for m in instance.models])
+    beta = np.array([m.beta_s for m in instance.models])
+    cap = np.array([m.max_batch for m in instance.models])
+    time = instance.loading.time(instance.model_bytes) + upload + mu * count
+    time = time + beta * -(-count // cap)
+    rate = (count / time)[active]
+    return np.sort(active[np.argsort(-rate, kind="stable")[:DENSE_LIMIT]])
 
 
 def load_matrix(instance: Instance, models: np.ndarray, reuse: bool) -> np.ndarray:
@@ -81,6 +94,19 @@ def load_matrix(instance: Instance, models: np.ndarray, reuse: bool) -> np.ndarr
     return instance.loading.time(out)
 
 
+def min_plus_full(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Return out[m] = min_k a[k] + b[m - k] in one array operation (skewed rows).
+
+    Row k of an A x (A + B) array holds a[k] + b followed by inf; read back as
+    A rows of A + B - 1 it is shifted right by k, so the column minima are the
+    anti-diagonal minima of a[k] + b[j].
+    """
+    rows, width = len(a), len(a) + len(b)
+    grid = np.full((rows, width), np.inf)
+    grid[:, : len(b)] = a[:, None] + b[None, :]
+    return grid.ravel()[: rows * (width - 1)].reshape(rows, width - 1).min(axis=0)
+
+
 class Problem:
     """The candidate models of an instance, their tables, loads and profiles.
 
@@ -93,19 +119,35 @@ class Problem:
         self.instance, self.options = instance, options
         self.limit = instance.deadline_s * (1.0 + DEADLINE_RTOL)
         models, tables = [], []
-        for i in instance.active_models():
+        for i in _pool(instance, instance.active_models()):
             table = prune(cost_table(instance, int(i), options.bandwidth), self.limit)
             if len(table) > 1:
                 models.append(int(i))
                 tables.append(table)
-        keep = _pool(instance, tables, np.array(models, dtype=np.int64))
-        self.models = np.array([models[a] for a in keep], dtype=np.int64)
-        self.tables = [tables[a] for a in keep]
+        self.models = np.array(models, dtype=np.int64)
+        self.tables = tables
         self.n = len(self.models)
         self.load = load_matrix(instance, self.models, options.reuse_blocks)
         self.end = self.n  # the column of the schedule's end
         self.index = {int(i): t for t, i in enumerate(self.models)}
         self._cache: dict[int, np.ndarray] = {0: np.array([0.0])}
+        self.neighbours = self._neighbours()
+
+    def _neighbours(self) -> np.ndarray:
+        """Return, per candidate, the NEIGHBOURS cheapest to switch with, nearest first.
+
+        Nearness is the load both ways, L(a, b) + L(b, a) (PyVRP's granular
+        neighbourhoods use the arc cost the same way).
+        """
+        n = self.n
+        k = min(NEIGHBOURS, max(n - 1, 0))
+        if k == 0:
+            return np.zeros((n, 0), dtype=np.int64)
+        both = self.load[1:, :n] + self.load[1:, :n].T
+        np.fill_diagonal(both, np.inf)
+        near = np.argpartition(both, k - 1, axis=1)[:, :k]
+        rank = np.argsort(np.take_along_axis(both, near, 1), axis=1, kind="stable")
+        return np.take_along_axis(near, rank, 1)
 
     # -- profiles -------------------------------------------------------------
     def profile(self, members: list[int]) -> np.ndarray:
@@ -139,6 +181,35 @@ class Problem:
         out = prune(min_plus(base, self.tables[extra], start=1)[0], self.limit)
         self._cache[key | 1 << extra] = out
         return out
+
+    def leave_one_out(self, order: list[int]) -> list[np.ndarray]:
+        """Return K_{S - order[i]} for every i, from prefix and suffix profiles."""
+        n = len(order)
+        pre, suf = [np.array([0.0])], [np.array([0.0])]
+        for t in order:
+            pre.append(prune(min_plus(pre[-1], self.tables[t], start=1)[0], self.limit))
+        for t in reversed(order):
+            suf.append(prune(min_plus(suf[-1], self.tables[t], start=1)[0], self.limit))
+        out = []
+        for i in range(n):
+            a, b = pre[i], suf[n - 1 - i]
+            out.append(prune(min_plus_full(a, b), self.limit))
+        return out
+
+    def removal_profiles(self, order: list[int], key: int) -> list[np.ndarray]:
+        """Return K_{S - order[i]} for every i: cached, else all by leave_one_out."""
+        out = [self._cache.get(key ^ 1 << t) for t in order]
+        if any(p is None for p in out):
+            out = self.leave_one_out(order)
+            for t, prof in zip(order, out, strict=True):
+                self._cache[key ^ 1 << t] = prof
+        return out
+
+    def near(self, order: list[int], neighbours: np.ndarray) -> np.ndarray:
+        """Return the candidates worth inserting: all, or near the route if many."""
+        if self.n <= GRANULAR or not order:
+            return np.arange(self.n)
+        return np.unique(neighbours[order])
 
     # -- routes ---------------------------------------------------------------
     def route_load(self, route: list[int]) -> float:

@@ -15,6 +15,7 @@ PyVRP's local search) and best-improvement over the route moves.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -154,7 +155,7 @@ def try_insert(problem: Problem, route: Route, u: int) -> Route | None:
     prof = problem.profile_with(route.key, route.order, u)
     if not np.isfinite(prof[-1]):
         return None
-    order = route.order[:p] + [u] + route.order[p:]
+    order = [*route.order[:p], u, *route.order[p:]]
     return _evaluated(problem, order, route.key | 1 << u, route.load + costs[p], prof)
 
 
@@ -176,8 +177,10 @@ def try_replace(problem: Problem, route: Route, i: int, u: int) -> Route | None:
     prof = problem.profile_with(route.key ^ 1 << t, rest, u)
     if not np.isfinite(prof[-1]):
         return None
-    order = rest[:p] + [u] + rest[p:]
-    return _evaluated(problem, order, route.key ^ 1 << t | 1 << u, load + costs[p], prof)
+    order = [*rest[:p], u, *rest[p:]]
+    return _evaluated(
+        problem, order, route.key ^ 1 << t | 1 << u, load + costs[p], prof
+    )
 
 
 def apply_route_moves(problem: Problem, route: Route) -> Route:
@@ -205,7 +208,8 @@ def best_set_move(problem: Problem, route: Route, neighbours: np.ndarray) -> Rou
     nxt = np.concatenate((arr, [problem.end]))
     base = load[prev, nxt]
     best = route
-    unused = np.array([u for u in range(problem.n) if not key >> u & 1], dtype=int)
+    near = problem.near(order, neighbours).tolist()
+    unused = np.array([u for u in near if not key >> u & 1], dtype=int)
     if len(unused):
         extra = load[prev][:, unused] + load[unused + 1][:, nxt].T - base[:, None]
         where = extra.argmin(axis=0)
@@ -215,15 +219,16 @@ def best_set_move(problem: Problem, route: Route, neighbours: np.ndarray) -> Rou
             m, time = problem.served(prof, cand_load, len(order) + 1)
             if problem.score(m, time) > best.score + EPS:
                 best = _evaluated(
-                    problem, order[:p] + [u] + order[p:], key | 1 << u, cand_load, prof
+                    problem, [*order[:p], u, *order[p:]], key | 1 << u, cand_load, prof
                 )
     if not len(arr):
         return best
     gain = load[prev[:-1], arr] + load[arr + 1, nxt[1:]] - load[prev[:-1], nxt[1:]]
+    removed = problem.removal_profiles(order, key)
     for i, t in enumerate(order):
         rest = order[:i] + order[i + 1 :]
         rest_load = route.load - gain[i]
-        prof = problem.profile(rest)
+        prof = removed[i]
         m, time = problem.served(prof, rest_load, len(rest))
         if problem.score(m, time) > best.score + EPS:
             best = _evaluated(problem, rest, key ^ 1 << t, rest_load, prof)
@@ -238,8 +243,11 @@ def best_set_move(problem: Problem, route: Route, neighbours: np.ndarray) -> Rou
             m, time = problem.served(prof, cand_load, len(order))
             if problem.score(m, time) > best.score + EPS:
                 best = _evaluated(
-                    problem, rest[:p] + [u] + rest[p:], key ^ 1 << t | 1 << u,
-                    cand_load, prof,
+                    problem,
+                    [*rest[:p], u, *rest[p:]],
+                    key ^ 1 << t | 1 << u,
+                    cand_load,
+                    prof,
                 )
     return best
 
@@ -250,11 +258,7 @@ def insertion_matrix(problem: Problem, order: list[int], models: np.ndarray):
     prev = np.concatenate(([0], arr + 1))
     nxt = np.concatenate((arr, [problem.end]))
     load = problem.load
-    return (
-        load[prev][:, models]
-        + load[models + 1][:, nxt].T
-        - load[prev, nxt][:, None]
-    )
+    return load[prev][:, models] + load[models + 1][:, nxt].T - load[prev, nxt][:, None]
 
 
 def local_search(
@@ -262,11 +266,16 @@ def local_search(
     route: Route,
     rng: np.random.Generator,
     neighbours: np.ndarray,
+    stop_at: float | None = None,
 ) -> Route:
-    """Return a local optimum of ``route`` under the route and set moves."""
+    """Return a local optimum of ``route`` under the route and set moves.
+
+    Stops early (with the best route so far) at ``time.perf_counter() >= stop_at``.
+    """
     route = apply_route_moves(problem, route)
-    while True:
+    while stop_at is None or time.perf_counter() < stop_at:
         better = best_set_move(problem, route, neighbours)
         if better is route:
             return route
         route = apply_route_moves(problem, better)
+    return route

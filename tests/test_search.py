@@ -44,8 +44,11 @@ def test_route_profile_and_served(two_models):
     # K_{A,B} = [inf, inf, 2.1 + 3.7, 4.2 + 3.7] = [., ., 5.8, 7.9].
     assert problem.profile([a, b])[2:] == pytest.approx([5.8, 7.9])
     route = make_route(problem, [a, b])
-    assert (route.m, route.load, route.time) == (3, pytest.approx(12.0),
-                                                 pytest.approx(19.9))
+    assert (route.m, route.load, route.time) == (
+        3,
+        pytest.approx(12.0),
+        pytest.approx(19.9),
+    )
     # B first: 8 + 4 = 12 as well, so B, A also serves 3 (time 19.9).
     assert make_route(problem, [b, a]).m == 3
 
@@ -126,7 +129,7 @@ settings_tiny = settings(
     reuse=st.booleans(),
     bandwidth=bandwidths,
 )
-def test_search_is_feasible_and_between_greedy_and_optimum(seed, kind, reuse, bandwidth):
+def test_search_between_greedy_and_optimum(seed, kind, reuse, bandwidth):
     """Tests greedy <= search <= bruteforce; optimal claims only at the optimum."""
     instance = tiny.generate(seed, kind)
     options = Options(reuse_blocks=reuse, bandwidth=bandwidth, iterations=20)
