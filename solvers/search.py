@@ -190,7 +190,7 @@ def iterate(problem, start, rng, budget, stop_at, bound, clock) -> tuple:
     history, trace = [best.score] * HISTORY, []
     weights = np.ones(len(OPERATORS))
     iterations = stale = 0
-    while best.m < bound and (budget is None or iterations < budget):
+    while problem.n and best.m < bound and (budget is None or iterations < budget):
         if stop_at is not None and time.perf_counter() >= stop_at:
             break
         op = int(rng.choice(len(OPERATORS), p=weights / weights.sum()))

@@ -79,6 +79,12 @@ def test_search_with_no_users():
     assert (result.served, result.status) == (0, Status.OPTIMAL)
 
 
+def test_search_when_nobody_fits():
+    """Tests T = 1 s: c_A(1) = 2.1 and c_B(1) = 3.7 exceed it, so nobody is served."""
+    result = registry.run("search", make_instance(deadline_s=1.0))
+    assert result.served == 0 and result.schedule.batches == ()
+
+
 # -- the exact sub-solvers and the moves -------------------------------------------
 
 
@@ -141,17 +147,18 @@ def test_search_between_greedy_and_optimum(seed, kind, reuse, bandwidth):
 
 
 def test_iterated_search_alone_reaches_the_optimum_on_most():
-    """Tests the search from an empty route: optimum on >= 90% of 40 instances."""
-    # Measured: 40 of 40 (general, 30 users, 7 models, 30 iterations); margin kept.
+    """Tests the search from an empty route: the optimum on >= 17 of 20 instances."""
+    # Paper-generator general instances, K = 40, I = 12, 10 iterations, no
+    # construction: measured 19 of 20 (29 of 30 seeds); 17 leaves a margin.
     hits = 0
-    for seed in range(40):
-        instance = tiny.generate(seed, "general", num_users=30, num_models=7)
+    for seed in range(20):
+        instance = general.generate(num_users=40, num_models=12, seed=seed)
         problem = Problem(instance, Options())
         empty = make_route(problem, [])
         rng = np.random.default_rng(seed)
-        best, _, _ = search.iterate(problem, empty, rng, 30, None, 10**9, 0.0)
+        best, _, _ = search.iterate(problem, empty, rng, 10, None, 10**9, 0.0)
         hits += best.m == registry.run("exhaustive", instance).served
-    assert hits >= 36
+    assert hits >= 17
 
 
 def test_local_search_never_worsens():
