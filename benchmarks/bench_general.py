@@ -29,17 +29,17 @@ import os
 import statistics
 import time
 
-from instances.generators import bls, general
+from instances.generators import bls, general, profile
 from instances.schedule import evaluate
 from solvers import registry, search
 from solvers.report import table
 from solvers.result import Options, Status
 
 CLASSES = {
-    "general-default": lambda seed: general.generate(seed=seed),
+    f"general-default({profile.DEFAULT})": lambda seed: general.generate(seed=seed),
     "general-hdd": lambda seed: general.generate(seed=seed, profile="rtx4090-hdd"),
     "general-ssd": lambda seed: general.generate(seed=seed, profile="rtx4090-ssd"),
-    "bls-default": lambda seed: bls.generate(seed=seed),
+    f"bls-default({profile.DEFAULT})": lambda seed: bls.generate(seed=seed),
 }
 EXACT = {name: "dp" if name.startswith("bls") else "cpsat-seq" for name in CLASSES}
 METHODS = ("greedy", "gemel", "search", "search-nodp")

@@ -167,7 +167,8 @@ METHODS: dict[str, MethodSpec] = {
     "search": MethodSpec(
         "solvers.search",
         "iterated local search over model orders with exact counts (anytime)",
-        False,
+        exact=False,
+        time_limit=True,
     ),
 }
 

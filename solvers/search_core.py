@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from instances.model import DEADLINE_RTOL, Instance
+from instances.model import Instance
 from instances.schedule import Schedule
+from instances.timing import effective_deadline
 from solvers.costs import cost_table, model_batches
 from solvers.dp import min_plus, prune
 from solvers.result import Options
@@ -117,7 +118,7 @@ class Problem:
 
     def __init__(self, instance: Instance, options: Options) -> None:
         self.instance, self.options = instance, options
-        self.limit = instance.deadline_s * (1.0 + DEADLINE_RTOL)
+        self.limit = effective_deadline(instance.deadline_s)
         models, tables = [], []
         for i in _pool(instance, instance.active_models()):
             table = prune(cost_table(instance, int(i), options.bandwidth), self.limit)
