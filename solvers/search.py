@@ -22,11 +22,11 @@ of ``instances.info.served_bounds``, or dp's optimum on a BLS instance).
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from instances.info import served_bounds
-from instances.model import Instance
 from instances.schedule import evaluate
 from solvers import dp, gemel, greedy
 from solvers.result import Options, Outcome, Status
@@ -39,6 +39,9 @@ from solvers.search_moves import (
     try_insert,
     try_remove,
 )
+
+if TYPE_CHECKING:
+    from instances.model import Instance
 
 DEFAULT_ITERATIONS = 25
 HISTORY = 20  # late-acceptance history length

@@ -19,14 +19,18 @@ candidate models, the best subsequence and counts (docs/search.md, section 3).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from instances.model import Instance
 from instances.schedule import Schedule
 from instances.timing import effective_deadline
 from solvers.costs import cost_table, model_batches
 from solvers.dp import min_plus, prune
-from solvers.result import Options
+
+if TYPE_CHECKING:
+    from instances.model import Instance
+    from solvers.result import Options
 
 DENSE_LIMIT = 400
 """Most candidate models kept (their load matrix is dense, (n+1)^2 floats)."""

@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from solvers.search_core import Problem
+if TYPE_CHECKING:
+    from solvers.search_core import Problem
 
 EPS = 1e-12
 

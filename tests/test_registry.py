@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_names_selects_by_flags():
     """Tests that names() filters on flags: the searchers and the fast exact oracles."""
-    assert registry.names(time_limit=True) == ("milp", "cpsat", "cpsat-seq")
+    assert registry.names(time_limit=True) == ("milp", "cpsat", "cpsat-seq", "search")
     fast_exact = registry.names(exact=True, reuse=registry.Reuse.CALLER, solver=None)
     assert fast_exact == ("dp", "exhaustive", "bruteforce")
     assert registry.names(reuse=registry.Reuse.NEVER) == ("independent",)
