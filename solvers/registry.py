@@ -173,6 +173,12 @@ METHODS: dict[str, MethodSpec] = {
         solver="cp-sat",
         requires=_ORTOOLS,
     ),
+    "search": MethodSpec(
+        "solvers.search",
+        "iterated local search over model orders with exact counts (anytime)",
+        exact=False,
+        time_limit=True,
+    ),
 }
 
 _FLAGS = frozenset(f.name for f in fields(MethodSpec)) - {"ref", "summary", "accepts"}

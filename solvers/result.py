@@ -81,6 +81,9 @@ class Options:
     log
         Stream the solver's own progress log (MILP and CP-SAT methods), so that a
         long solve shows its incumbent and bound as it goes.
+    iterations
+        Iteration budget of anytime heuristics (``search``); None = the method's
+        default when no time limit is given, else until the time limit.
     """
 
     reuse_blocks: bool = True
@@ -91,6 +94,7 @@ class Options:
     mip_gap: float = 0.0
     solver: str | None = None
     log: bool = False
+    iterations: int | None = None
 
     def __post_init__(self) -> None:
         if self.time_limit is not None and not self.time_limit > 0:
@@ -101,6 +105,8 @@ class Options:
             raise ValueError(
                 f"threads: must be in 1..{MAX_THREADS}, got {self.threads!r}"
             )
+        if self.iterations is not None and self.iterations < 0:
+            raise ValueError(f"iterations: must be >= 0, got {self.iterations!r}")
         if not 0 <= self.mip_gap < 1:
             raise ValueError(f"mip_gap: must be in [0, 1), got {self.mip_gap!r}")
 

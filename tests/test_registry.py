@@ -18,7 +18,7 @@ def test_names_selects_by_flags():
     """Tests that names() filters on flags: the searchers and the fast exact oracles."""
     # Subsets, not equalities: new entries (search, milp-seq) may join each list.
     searchers = set(registry.names(time_limit=True))
-    assert {"milp", "cpsat", "cpsat-seq"} <= searchers
+    assert {"milp", "cpsat", "cpsat-seq", "search"} <= searchers
     assert not searchers & {"dp", "exhaustive", "bruteforce", "greedy"}
     fast_exact = registry.names(exact=True, reuse=registry.Reuse.CALLER, solver=None)
     assert {"dp", "exhaustive", "bruteforce"} <= set(fast_exact)
