@@ -118,7 +118,7 @@ def test_milp_with_cbc_at_a_time_limit_on_general_hdd():
 @needs_cbc
 @pytest.mark.slow
 def test_milp_with_cbc_at_a_time_limit_on_general_default():
-    """Tests CBC at 5 s on general-default: an honest status, greedy's count at least."""
+    """Tests CBC at 5 s on general-default: honest status, at least greedy's count."""
     # With the calibrated profile greedy serves all 80: the bound 80 proves it.
     instance = load_instance(LIBRARY / "general-default.json")
     options = dataclasses.replace(FAST, solver="cbc", time_limit=5.0)
