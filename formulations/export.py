@@ -58,4 +58,3 @@ def _add_note(path: str, note: str) -> None:
     head = next((n for n, line in enumerate(lines) if not line.startswith("*")), 0)
     with open(path, "w") as file:
         file.writelines([*lines[:head], note, *lines[head:]])
-

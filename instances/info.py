@@ -12,6 +12,9 @@ from instances.timing import cold_load_s, meets, num_slots
 if TYPE_CHECKING:
     from instances.model import Instance
 
+if TYPE_CHECKING:
+    from instances.model import Instance
+
 
 def served_bounds(instance: Instance) -> tuple[int, int]:
     """Return a quick (lower, upper) idea of how many users can be served.
