@@ -141,7 +141,7 @@ def test_legacy_solver_path(two_models):
 # -- cross-checks against the oracles ---
 
 
-@settings(max_examples=60, deadline=None, derandomize=True)
+@settings(max_examples=60)
 @given(
     seed=st.integers(0, 10_000),
     kind=st.sampled_from(["bls", "general"]),
