@@ -29,12 +29,15 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import instances
 from instances.io import load_instance
-from instances.model import Instance
 from solvers import registry
 from solvers.result import Options
+
+if TYPE_CHECKING:
+    from instances.model import Instance
 
 POLYNOMIAL = ("dp-paper", "dp", "greedy", "independent", "gemel")
 LIBRARY = {

@@ -22,11 +22,13 @@ instance is BLS.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import networkx as nx
 import numpy as np
 
-from instances.model import Instance
+if TYPE_CHECKING:
+    from instances.model import Instance
 
 
 @dataclass(frozen=True, slots=True)

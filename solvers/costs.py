@@ -16,10 +16,13 @@ the g-th largest batch maximum of any layout is at least p_(n - g b).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from instances.model import Instance
-from instances.timing import Bandwidth
+if TYPE_CHECKING:
+    from instances.model import Instance
+    from instances.timing import Bandwidth
 
 
 def cost_table(instance: Instance, model: int, bandwidth: Bandwidth) -> np.ndarray:

@@ -19,13 +19,17 @@ Only active models (requested by a user) take part. Status ``feasible``.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from instances.model import Instance
 from instances.schedule import Schedule
 from instances.timing import load_time
 from solvers.paper_costs import paper_batches, paper_cost_table
 from solvers.result import Options, Outcome, Status
+
+if TYPE_CHECKING:
+    from instances.model import Instance
 
 
 def supports(instance: Instance, options: Options) -> str | None:

@@ -20,12 +20,16 @@ meets the deadline under the evaluator's rule.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from instances import timing
-from instances.model import Instance
 from instances.timing import SLOT_RTOL, Bandwidth
 from solvers.costs import cost_table
+
+if TYPE_CHECKING:
+    from instances.model import Instance
 
 __all__ = ["SLOT_RTOL", "num_slots", "paper_batches", "paper_cost_table", "slot_budget"]
 
