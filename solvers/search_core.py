@@ -117,14 +117,18 @@ class Problem:
 
     Candidates are indexed 0..n-1 (``models[t]`` is the instance index). Only
     models with a user and c_i(1) within T take part (at most DENSE_LIMIT of them,
-    the best by :func:`_pool`).
+    the best by :func:`_pool`, plus the models of ``keep``: those of the starting
+    schedules, so that each is a route of the search).
     """
 
-    def __init__(self, instance: Instance, options: Options) -> None:
+    def __init__(
+        self, instance: Instance, options: Options, keep: list[int] | tuple = ()
+    ) -> None:
         self.instance, self.options = instance, options
         self.limit = effective_deadline(instance.deadline_s)
         models, tables = [], []
-        for i in _pool(instance, instance.active_models()):
+        pool = np.union1d(_pool(instance, instance.active_models()), keep)
+        for i in pool.astype(np.int64):
             table = prune(cost_table(instance, int(i), options.bandwidth), self.limit)
             if len(table) > 1:
                 models.append(int(i))

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from instances.generators import general, tiny
 from instances.timing import Bandwidth
-from solvers import registry, search
+from solvers import registry, search, search_core
 from solvers.result import Options, Status
 from solvers.search_core import Problem
 from solvers.search_moves import best_or_opt, best_two_opt, local_search, make_route
@@ -171,6 +171,16 @@ def test_local_search_never_worsens():
         order = [int(t) for t in rng.permutation(problem.n)[:3]]
         start = make_route(problem, order)
         assert local_search(problem, start, rng, neighbours).score >= start.score
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_small_pool_keeps_greedy_models(monkeypatch, seed):
+    """Tests that with the pool cut to 3 candidates search still serves >= greedy."""
+    monkeypatch.setattr(search_core, "DENSE_LIMIT", 3)
+    instance = general.generate(seed=seed, profile="rtx4090-hdd")  # 80 x 25
+    result = registry.run("search", instance, Options(iterations=5))
+    assert result.served >= registry.run("greedy", instance).served
+    assert result.info["models"] < 25  # the pool really was cut
 
 
 @pytest.mark.parametrize("seed", [0, 7])
