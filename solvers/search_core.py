@@ -135,6 +135,8 @@ class Problem:
                 tables.append(table)
         self.models = np.array(models, dtype=np.int64)
         self.tables = tables
+        # c_t with n = 0 barred: a model of a route serves at least one user.
+        self._served_only = [np.concatenate(([np.inf], t[1:])) for t in tables]
         self.n = len(self.models)
         self.load = load_matrix(instance, self.models, options.reuse_blocks)
         self.end = self.n  # the column of the schedule's end
@@ -159,6 +161,10 @@ class Problem:
         return np.take_along_axis(near, rank, 1)
 
     # -- profiles -------------------------------------------------------------
+    def extend(self, prof: np.ndarray, t: int) -> np.ndarray:
+        """Return K_{S + t} from K_S: min-plus with c_t at n >= 1, pruned at T."""
+        return prune(min_plus_full(prof, self._served_only[t]), self.limit)
+
     def profile(self, members: list[int]) -> np.ndarray:
         """Return K_S for S = ``members`` (any order), building missing prefixes."""
         key = 0
@@ -174,7 +180,7 @@ class Problem:
             key |= 1 << t
             nxt = self._cache.get(key)
             if nxt is None:
-                nxt = prune(min_plus(prof, self.tables[t], start=1)[0], self.limit)
+                nxt = self.extend(prof, t)
                 self._cache[key] = nxt
             prof = nxt
         return prof
@@ -187,7 +193,7 @@ class Problem:
         base = self._cache.get(key)
         if base is None:
             base = self.profile(members)
-        out = prune(min_plus(base, self.tables[extra], start=1)[0], self.limit)
+        out = self.extend(base, extra)
         self._cache[key | 1 << extra] = out
         return out
 
@@ -196,9 +202,9 @@ class Problem:
         n = len(order)
         pre, suf = [np.array([0.0])], [np.array([0.0])]
         for t in order:
-            pre.append(prune(min_plus(pre[-1], self.tables[t], start=1)[0], self.limit))
+            pre.append(self.extend(pre[-1], t))
         for t in reversed(order):
-            suf.append(prune(min_plus(suf[-1], self.tables[t], start=1)[0], self.limit))
+            suf.append(self.extend(suf[-1], t))
         out = []
         for i in range(n):
             a, b = pre[i], suf[n - 1 - i]
