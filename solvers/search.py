@@ -247,6 +247,8 @@ def solve(instance: Instance, options: Options, use_dp: bool = True) -> Outcome:
         if best is None or route.score > best.score:
             best, origin = route, name
             trace.append((round(time.perf_counter() - start, 4), best.m))
+    if problem.complete:
+        bound = min(bound, problem.upper_bound())
     if instance.num_users <= HEAVY_USERS:  # served_bounds loops over the users
         bound = min(bound, served_bounds(instance)[1])
     best, iterations, more = iterate(problem, best, rng, budget, stop_at, bound, start)

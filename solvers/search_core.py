@@ -127,7 +127,9 @@ class Problem:
         self.instance, self.options = instance, options
         self.limit = effective_deadline(instance.deadline_s)
         models, tables = [], []
-        pool = np.union1d(_pool(instance, instance.active_models()), keep)
+        active = instance.active_models()
+        pool = np.union1d(_pool(instance, active), keep)
+        self.complete = len(pool) == len(active)  # no model left out of the pool
         for i in pool.astype(np.int64):
             table = prune(cost_table(instance, int(i), options.bandwidth), self.limit)
             if len(table) > 1:
@@ -159,6 +161,29 @@ class Problem:
         near = np.argpartition(both, k - 1, axis=1)[:, :k]
         rank = np.argsort(np.take_along_axis(both, near, 1), axis=1, kind="stable")
         return np.take_along_axis(near, rank, 1)
+
+    def upper_bound(self) -> int:
+        """Return a proven bound on the users served: a knapsack with cheapest loads.
+
+        Every used model i is loaded after some other model or the empty GPU, so
+        the time of a schedule is at least sum over used i of c_i(n_i) + Lmin_i,
+        Lmin_i = min_{a != i} L(a, i), and the first pays L(empty, i) - Lmin_i
+        more. The most users whose least such sum meets T bounds every schedule.
+        Valid only when every model that can serve anyone is a candidate (no pool
+        cut): the caller checks ``complete``.
+        """
+        n = self.n
+        into = self.load[:, :n].copy()
+        into[1:][np.arange(n), np.arange(n)] = np.inf  # no model follows itself
+        cheapest = into.min(axis=0)
+        prof = np.array([0.0])
+        for t, table in enumerate(self.tables):
+            paid = np.concatenate(([0.0], table[1:] + cheapest[t]))
+            prof = prune(min_plus_full(prof, paid), self.limit)
+        # The first used model loads from the empty GPU: at least this much more.
+        first = float(np.min(self.load[0, :n] - cheapest)) if n else 0.0
+        prof[1:] += max(first, 0.0)
+        return len(prune(prof, self.limit)) - 1
 
     # -- profiles -------------------------------------------------------------
     def extend(self, prof: np.ndarray, t: int) -> np.ndarray:

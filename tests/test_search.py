@@ -136,12 +136,13 @@ settings_tiny = settings(
     bandwidth=bandwidths,
 )
 def test_search_between_greedy_and_optimum(seed, kind, reuse, bandwidth):
-    """Tests greedy <= search <= bruteforce; optimal claims only at the optimum."""
+    """Tests greedy <= search <= bruteforce <= bound; optimal only at the optimum."""
     instance = tiny.generate(seed, kind)
     options = Options(reuse_blocks=reuse, bandwidth=bandwidth, iterations=20)
     result = registry.run("search", instance, options)  # run() checks feasibility
     best = registry.run("bruteforce", instance, options).served
     assert registry.run("greedy", instance, options).served <= result.served <= best
+    assert result.bound >= best  # the knapsack bound with cheapest loads is valid
     if result.status is Status.OPTIMAL:
         assert result.served == best
 
@@ -192,6 +193,15 @@ def test_same_seed_and_budget_give_the_same_schedule(seed):
     second = registry.run("search", instance, options)
     assert first.schedule == second.schedule
     assert first.info["iterations"] == second.info["iterations"]
+
+
+def test_bound_is_exact_without_reuse():
+    """Tests that without reuse the bound is the optimum: every load is a cold one."""
+    # Lmin_i = L(empty, i) then, so the knapsack is the independent-loading DP.
+    instance = general.generate(num_users=40, num_models=10, seed=5)
+    options = Options(reuse_blocks=False, iterations=3)
+    result = registry.run("search", instance, options)
+    assert result.bound == registry.run("independent", instance, options).served
 
 
 def test_search_honours_no_reuse_and_equal_bandwidth():
