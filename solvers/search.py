@@ -2,12 +2,14 @@
 
 An iterated local search in the manner of PyVRP (docs/search.md):
 
-1. construction: the best of greedy, gemel, the exact order DP over the gemel and
-   greedy orders, and dp when the instance is BLS (then proven optimal);
+1. construction: the best of greedy, gemel, a continuous-time rate greedy, the
+   exact order DP over each of their orders, and dp when the instance is BLS
+   (then proven optimal);
 2. each iteration perturbs the current route (an operator drawn by adaptive
-   weights: toggle models near a random one, ruin a segment and recreate, or a
-   double bridge), improves it by local search (``solvers.search_moves``), and
-   accepts it by late-acceptance hill climbing (Burke and Bykov 2017);
+   weights: toggle models near a random one, ruin a segment and recreate, a
+   double bridge, or the order DP over a randomised full order), improves it by
+   local search (``solvers.search_moves``), and accepts it by late-acceptance
+   hill climbing (Burke and Bykov 2017);
 3. a new best route is polished: every unused model is put at its cheapest place
    and the order DP picks the best subsequence of that order;
 4. after ``RESTART`` iterations without a new best the search restarts from it.
@@ -15,8 +17,9 @@ An iterated local search in the manner of PyVRP (docs/search.md):
 Stops after ``Options.iterations`` iterations (default ``DEFAULT_ITERATIONS`` when
 no time limit is given) or at the time limit, whichever is first; a given seed and
 iteration budget without a binding time limit give the same schedule. Status
-``optimal`` only when the best meets a proven bound (all users served, the bound
-of ``instances.info.served_bounds``, or dp's optimum on a BLS instance).
+``optimal`` only when the best meets a proven bound (all users served, the
+knapsack bound of ``Problem.upper_bound``, ``instances.info.served_bounds``, or
+dp's optimum on a BLS instance).
 """
 
 from __future__ import annotations
