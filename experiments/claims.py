@@ -26,8 +26,9 @@ from typing import Any
 
 import numpy as np
 
+from experiments import schema, stats
 from experiments.context import RunContext, resolve
-from experiments.runner import read_rows
+from experiments.records import claim_directory, read_rows
 from instances.model import Instance, meets
 from instances.schedule import Schedule, evaluate
 from solvers import registry
@@ -58,7 +59,7 @@ def gather(name: str, out: Path, ctx: RunContext) -> Path | None:
     Runs it (with ``ctx``'s quick flag and workers) unless its report.md exists;
     returns None when the experiment's module is not available.
     """
-    from experiments.cli import EXPERIMENTS, load_config
+    from experiments.catalog import EXPERIMENTS, load_config
 
     folder = out / name
     if (folder / "report.md").exists():
@@ -246,12 +247,6 @@ def optimality_claim(folder: Path | None) -> Claim:
 # -- complexity: runtime ladders ------------------------------------------------------
 
 
-def fit_exponent(x: list[float], y: list[float]) -> float:
-    """Return the least-squares slope of log y against log x."""
-    slope, _ = np.polyfit(np.log(x), np.log(y), 1)
-    return float(slope)
-
-
 def _median_runtime(method: str, instance: Instance, repeats: int) -> float:
     return float(
         np.median(
@@ -291,7 +286,8 @@ def complexity_claims(config: dict[str, Any], out: Path) -> list[Claim]:
     )
     rows += [("dp-paper", "T", x, t) for x, t in zip(slots, t_slots, strict=True)]
     rows += [("dp-paper", "K", x, t) for x, t in zip(users, t_users, strict=True)]
-    e_t, e_k = fit_exponent(slots, t_slots), fit_exponent(users, t_users)
+    e_t = stats.fitted_exponent(slots, t_slots)
+    e_k = stats.fitted_exponent(users, t_users)
     dp_claim = Claim(
         "Theorem 4 (complexity): Algorithm 2 runs in O(M I^2 K)",
         f"median runtime of dp-paper (K=80, I=50 BLS) vs T = {slots} slots, and vs K = "
@@ -328,9 +324,9 @@ def complexity_claims(config: dict[str, Any], out: Path) -> list[Claim]:
     rows += [("greedy", "I", x, t) for x, t in zip(i_s, t_i, strict=True)]
     rows += [("greedy", "T", x, t) for x, t in zip(gslots, t_gs, strict=True)]
     e_gk, e_gi, e_gt = (
-        fit_exponent(ks, t_k),
-        fit_exponent(i_s, t_i),
-        fit_exponent(gslots, t_gs),
+        stats.fitted_exponent(ks, t_k),
+        stats.fitted_exponent(i_s, t_i),
+        stats.fitted_exponent(gslots, t_gs),
     )
     greedy_claim = Claim(
         "Theorem 5: Algorithm 3 runs in O(K)",
@@ -477,7 +473,9 @@ def figure_claim(name: str, folder: Path | None, config: dict[str, Any]) -> Clai
 
 def run(config: dict[str, Any], out: Path, ctx: RunContext) -> None:
     """Gather the evidence into ``out`` and write ``out/claims.md`` and claims.csv."""
+    schema.validate("claims", config, ctx.name)
     config = resolve(config, ctx)
+    claim_directory(out, ctx.name, config)
     folders = {name: gather(name, out, ctx) for name in config["experiments"]}
     seed = int(config.get("seed", 0))
     prop = config.get("proposition1", {})

@@ -1,50 +1,45 @@
-"""Experiments by name: their modules, their configs, and how one is run.
+"""Experiments by name: their configs, checked, and how one is run.
 
 The ``partialloading experiment NAME`` command (``partialloading/commands/
 experiment.py``) parses the options, loads ``experiments/configs/NAME.toml`` (or
-``--config FILE``) with :func:`load_config`, builds a
-:class:`experiments.context.RunContext` and calls :func:`run_experiment`. This
-module stays light: the experiment modules import matplotlib, Dask and the
-solvers themselves.
+``--config FILE``) with :func:`load_config`, which checks it whole
+(:mod:`experiments.schema`), builds a :class:`experiments.context.RunContext`
+and calls :func:`run_experiment`. This module stays light: the experiment
+modules import matplotlib, Dask and the solvers themselves.
 """
 
 from __future__ import annotations
 
 import importlib
-from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from experiments import catalog
+from experiments.catalog import CONFIGS, EXPERIMENTS
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from experiments.context import RunContext
 
-# Experiment name -> module exposing run(config, out, ctx).
-EXPERIMENTS = {
-    "verify-dp": "experiments.verify_dp",
-    "fig6": "experiments.figures",
-    "fig7": "experiments.figures",
-    "fig8": "experiments.figures",
-    "fig9": "experiments.figures",
-    "scaling": "experiments.scaling",
-    "claims": "experiments.claims",
-}
-
-CONFIGS = Path(__file__).resolve().parent / "configs"
+__all__ = ["CONFIGS", "EXPERIMENTS", "load_config", "run_experiment"]
 
 
-def load_config(name: str, path: str | None = None) -> dict:
-    """Return the TOML config of experiment ``name`` (from ``path`` if given)."""
-    import tomllib
+def load_config(name: str, path: str | Path | None = None) -> dict[str, Any]:
+    """Return the TOML config of experiment ``name`` (from ``path`` if given), checked.
 
-    from instances.io import InputError
+    Raises
+    ------
+    ValueError
+        One line naming the problem: a missing or unreadable file
+        (:class:`instances.io.InputError`), or the first field that breaks the
+        experiment's schema (``config: FIELD: ...``), including a config of
+        another experiment's kind.
+    """
+    from experiments.schema import validate
 
-    file = Path(path) if path else CONFIGS / f"{name}.toml"
-    try:
-        with file.open("rb") as handle:
-            return tomllib.load(handle)
-    except FileNotFoundError:
-        raise InputError(f"config: no such file {file}") from None
-    except tomllib.TOMLDecodeError as error:
-        raise InputError(f"config: {file}: {error}") from None
+    config = catalog.load_config(name, path)
+    validate(catalog.kind_of(name), config, name)
+    return config
 
 
 def run_experiment(name: str, config: dict, out: Path, ctx: RunContext) -> None:

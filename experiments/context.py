@@ -39,7 +39,8 @@ class RunContext:
     instances, time_limit, realizations
         Command-line overrides of the config (None = keep the config's value).
     progress
-        Show a progress bar with ETA on stderr.
+        Show a progress bar with ETA on stderr: True always, False never, None
+        (default) only when stderr is a terminal.
     """
 
     name: str
@@ -50,9 +51,13 @@ class RunContext:
     instances: int | None = None
     time_limit: float | None = None
     realizations: int | None = None
-    progress: bool = True
+    progress: bool | None = None
 
     def __post_init__(self) -> None:
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int):
+            raise ValueError(f"seed: must be an integer, got {self.seed!r}")
+        if self.seed < 0:
+            raise ValueError(f"seed: must be >= 0, got {self.seed!r}")
         if self.workers < 1:
             raise ValueError(f"workers: must be >= 1, got {self.workers!r}")
         for name in ("instances", "realizations"):

@@ -18,21 +18,23 @@ panel, and ``report.md``.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from experiments import plots, stats
+from experiments import grid, plots, schema, stats
 from experiments.context import RunContext, resolve
+from experiments.records import claim_directory
 from experiments.runner import Task, run_tasks
 from solvers.registry import names
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 # Methods that search and honour a time limit.
 SEARCHERS = frozenset(names(time_limit=True))
@@ -100,54 +102,27 @@ def panels_of(config: dict) -> list[Panel]:
     return panels
 
 
-def _digest(*parts: Any) -> str:
-    text = json.dumps(parts, sort_keys=True, default=str)
-    return hashlib.sha1(text.encode()).hexdigest()[:10]
-
-
 def make_tasks(config: dict, name: str) -> list[Task]:
-    """Return every task of the (resolved) config: panel x value x seed x variant.
-
-    The key ends with a digest of the generator and options, so a changed
-    config re-runs the rows it changes instead of reusing stale ones.
-    """
+    """Return every task of the (resolved) config: panel x value x seed x variant."""
     variants = variants_of(config)
     tasks = []
     for panel in panels_of(config):
-        for value in panel.values:
-            for r in range(int(config["realizations"])):
-                seed = int(config["seed"]) + r
-                params = {**panel.params, panel.x: value, "seed": seed}
-                for vid in panel.variants:
-                    v = variants[vid]
-                    if v.realizations is not None and r >= v.realizations:
-                        continue
-                    options = {
-                        "reuse_blocks": v.reuse_blocks,
-                        "bandwidth": v.bandwidth,
-                        "time_limit": v.time_limit,
-                        "seed": seed,
-                        "threads": 1,
-                    }
-                    digest = _digest(panel.generator, params, v.method, options)
-                    tasks.append(
-                        Task(
-                            key=f"{name}|{panel.id}|{panel.x}={value}|"
-                            f"seed={seed}|{vid}|{digest}",
-                            generator=panel.generator,
-                            params=params,
-                            method=v.method,
-                            options=options,
-                            tags={
-                                "experiment": name,
-                                "panel": panel.id,
-                                "x": panel.x,
-                                "x_value": value,
-                                "variant": vid,
-                            },
-                        )
-                    )
+        group = grid.Group(
+            "panel", panel.id, panel.generator, panel.params, panel.x, panel.values
+        )
+        lines = [_line(variants[vid]) for vid in panel.variants]
+        seed, realizations = int(config["seed"]), int(config["realizations"])
+        tasks += grid.tasks(name, group, lines, seed, realizations)
     return tasks
+
+
+def _line(v: Variant) -> grid.Line:
+    options = {
+        "reuse_blocks": v.reuse_blocks,
+        "bandwidth": v.bandwidth,
+        "time_limit": v.time_limit,
+    }
+    return grid.Line(v.id, v.method, options, v.realizations, {"variant": v.id})
 
 
 @dataclass
@@ -162,13 +137,12 @@ class Cell:
     ci: float
     n: int
     runtime_mean_s: float
-    runtime_median_s: float
     statuses: Counter
     ratios: dict[int, float]
     times: dict[int, float]
 
 
-EMPTY = Cell(math.nan, math.nan, 0, math.nan, math.nan, Counter(), {}, {})
+EMPTY = Cell(math.nan, math.nan, 0, math.nan, Counter(), {}, {})
 
 
 def summarize(rows: list[dict]) -> dict[tuple, Cell]:
@@ -186,7 +160,6 @@ def summarize(rows: list[dict]) -> dict[tuple, Cell]:
             ci=ci,
             n=len(scored),
             runtime_mean_s=float(np.mean(times)) if times else math.nan,
-            runtime_median_s=float(np.median(times)) if times else math.nan,
             statuses=Counter(row["status"] for row in group),
             ratios={row["seed"]: row["served_ratio"] for row in scored},
             times={row["seed"]: row["runtime_s"] for row in scored},
@@ -218,7 +191,8 @@ def compare(comparison: dict, panel: Panel, cells: dict[tuple, Cell]) -> float:
             )
         )
     means = [
-        (np.mean(a) if a else math.nan, np.mean(b) if b else math.nan) for a, b in per_x
+        (float(np.mean(a)) if a else math.nan, float(np.mean(b)) if b else math.nan)
+        for a, b in per_x
     ]
     if kind == "gain":
         return stats.improvement([a for a, _ in means], [b for _, b in means])
@@ -348,7 +322,7 @@ def _panel_table(panel: Panel, cells: dict) -> list[str]:
         "| mean runtime (ms) | " + " | ".join(f"{t:.2f}" for t in runtime) + " |"
     )
     for vid in ids:
-        counter = sum(
+        counter: Counter = sum(
             (cells[panel.id, vid, x].statuses for x in panel.values), Counter()
         )
         if set(counter) - {"optimal", "feasible"}:
@@ -411,7 +385,9 @@ def report(
 def run(config: dict, out: Path, ctx: RunContext) -> None:
     """Run the figure ``ctx.name``: tasks, then plots and report.md in ``out``."""
     start = time.perf_counter()
+    schema.validate("figure", config, ctx.name)
     config = resolve(config, ctx)
+    claim_directory(out, ctx.name, config)
     tasks = make_tasks(config, ctx.name)
     rows = run_tasks(tasks, out / "results.csv", ctx)
     cells = summarize(rows)

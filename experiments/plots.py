@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 # label -> (x values, means, 95% CI half-widths)
 Series = Mapping[str, tuple[Sequence[float], Sequence[float], Sequence[float]]]

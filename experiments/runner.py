@@ -6,38 +6,56 @@ nothing large crosses process boundaries. :func:`run_tasks` runs tasks in a
 local process pool, in this process (``workers == 1``) or on Dask, appends each
 finished row to a CSV at once (flushed: Ctrl-C loses no finished row), skips
 tasks whose key is already in the CSV (resume), and shows a progress bar with
-ETA on stderr.
+ETA on stderr. Other kinds of task (the verification campaign's per-instance
+analysis) run through the same function with their own ``execute``.
 
-Row schema (long format, one row per instance x method x seed)::
+Row schema of a :class:`Task` (long format, one row per instance x method x seed)::
 
     key, experiment, generator, instance, seed, num_users, num_models, method,
     reuse_blocks, bandwidth, time_limit, status, served, served_ratio, bound,
     gap, runtime_s, build_time_s, error, info,
     param_<name> for every generator kwarg, then every tag, then extra columns.
 
-``status`` is a :class:`solvers.result.Status` value, or ``unsupported`` (the
-method refused: ``error`` holds its reason) or ``error`` (an exception, incl. a
-:class:`solvers.registry.SolverBug`: ``error`` holds the message). ``seed`` is
-the generator seed, so ``partialloading generate`` with the row's params and
-``partialloading solve`` with its method/options reproduce the row alone.
+``status`` is a :class:`solvers.result.Status` value (how the method ended), or
+``unsupported`` (the method refused: ``error`` holds its reason) or ``crashed``
+(the task raised, incl. a :class:`solvers.registry.SolverBug`: ``error`` holds
+the message). ``seed`` is the generator seed, so ``partialloading generate``
+with the row's params and ``partialloading solve`` with its method/options
+reproduce the row alone.
 """
 
 from __future__ import annotations
 
 import contextlib
-import csv
+import functools
 import json
-import math
 import signal
 import sys
-import time
+import threading
 import traceback
-from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from experiments.context import RunContext
+from experiments.progress import Progress
+from experiments.records import Row, Writer, read_rows
+from solvers.result import Status
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Iterator, Sequence
+
+    from experiments.context import RunContext
+
+__all__ = [
+    "BASE_COLUMNS",
+    "CRASHED",
+    "UNSUPPORTED",
+    "Row",
+    "Task",
+    "read_rows",
+    "run_one",
+    "run_tasks",
+]
 
 BASE_COLUMNS = (
     "key", "experiment", "generator", "instance", "seed", "num_users", "num_models",
@@ -45,10 +63,9 @@ BASE_COLUMNS = (
     "served_ratio", "bound", "gap", "runtime_s", "build_time_s", "error", "info",
 )  # fmt: skip
 
-Row = dict[str, Any]
-
-UNSUPPORTED = "unsupported"
-ERROR = "error"
+# The two statuses of rows that no method returns: a refusal, and a task that raised.
+UNSUPPORTED = Status.UNSUPPORTED.value
+CRASHED = Status.CRASHED.value
 
 
 @dataclass(frozen=True)
@@ -140,7 +157,7 @@ def run_one(task: Task) -> dict[str, Any]:
         expected = registry.SolverBug | registry.Unsupported | ValueError
         if not isinstance(error, expected):
             message += " | " + traceback.format_exc(limit=-3).replace("\n", " ")
-        status = UNSUPPORTED if isinstance(error, registry.Unsupported) else ERROR
+        status = UNSUPPORTED if isinstance(error, registry.Unsupported) else CRASHED
         return {**row, "status": status, "error": message}
     return {
         **row,
@@ -157,60 +174,110 @@ def run_one(task: Task) -> dict[str, Any]:
     }
 
 
-# -- CSV ---------------------------------------------------------------------------
+# -- execution ---------------------------------------------------------------------
 
 
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return repr(value)
-    if isinstance(value, list | tuple | dict):
-        return json.dumps(value)
-    return str(value)
+def _guarded(execute: Callable[[Any], Row], task: Any) -> Row:
+    """Return ``execute(task)``; an exception becomes a ``crashed`` row, not a crash."""
+    try:
+        return execute(task)
+    except Exception as error:
+        return {
+            "key": task.key,
+            "status": CRASHED,
+            "error": f"{type(error).__name__}: {error}",
+        }
 
 
-# Columns always read back as text (a key or an instance name may look like a number).
-TEXT_COLUMNS = frozenset(
-    {"key", "experiment", "generator", "instance", "method", "bandwidth", "status"}
-    | {"error", "info"}
-)
+def _ignore_sigint() -> None:
+    """Workers ignore Ctrl-C: the parent handles it and terminates them."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _parse(text: str) -> Any:
-    """Return a CSV cell as None, bool, int, float or str."""
-    if text == "":
-        return None
-    if text in ("True", "False"):
-        return text == "True"
-    for kind in (int, float):
-        try:
-            return kind(text)
-        except ValueError:
-            pass
-    return text
+@contextlib.contextmanager
+def sigint_held() -> Iterator[None]:
+    """Hold Ctrl-C back while worker processes start, so that they never see it.
+
+    A terminal's Ctrl-C goes to the whole process group, and a process hit
+    while it starts (the forkserver importing ``site``, a worker before its
+    initializer) dies with a traceback. Processes started here inherit SIGINT
+    ignored (a disposition kept across fork and exec; Python then leaves it
+    so); this process keeps the signal pending (blocked, so Linux does not
+    discard it) and gets it as soon as the block ends.
+    """
+    if not hasattr(signal, "pthread_sigmask") or (
+        threading.current_thread() is not threading.main_thread()
+    ):
+        yield
+        return
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    handler = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, handler)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
 
 
-def read_rows(csv_path: str | Path) -> list[dict[str, Any]]:
-    """Return the rows of a results CSV, typed ('' -> None, numbers, bools)."""
-    path = Path(csv_path)
-    if not path.exists():
-        return []
-    with path.open(newline="") as handle:
-        return [
-            {
-                name: (value or None) if name in TEXT_COLUMNS else _parse(value or "")
-                for name, value in row.items()
-            }
-            for row in csv.DictReader(handle)
-        ]
+@contextlib.contextmanager
+def _local_results(
+    tasks: list[Any], ctx: RunContext, execute: Callable[[Any], Row]
+) -> Iterator[Iterable[Row]]:
+    """Yield rows as tasks finish, from this process or a local process pool.
+
+    The pool is a :class:`multiprocessing.pool.Pool`: its ``terminate`` ends
+    running tasks at once and, with ``join``, stops its threads and processes
+    before this returns. (Killing a ``ProcessPoolExecutor``'s workers instead
+    left its manager thread closing pipes while the interpreter exited: an
+    ``OSError: Bad file descriptor`` after the interrupt message.)
+    """
+    work = functools.partial(_guarded, execute)
+    workers = min(ctx.workers, len(tasks))
+    if workers <= 1:
+        yield map(work, tasks)
+        return
+    import multiprocessing
+
+    # forkserver: workers fork from a clean server, not from a parent that may hold
+    # solver threads (OR-Tools, HiGHS) -- forking those can deadlock.
+    with sigint_held():
+        pool = multiprocessing.get_context("forkserver").Pool(
+            workers, initializer=_ignore_sigint
+        )
+    try:
+        yield pool.imap_unordered(work, tasks)
+    finally:
+        pool.terminate()
+        pool.join()
 
 
-def _header(path: Path) -> list[str]:
-    if not path.exists() or path.stat().st_size == 0:
-        return []
-    with path.open(newline="") as handle:
-        return next(csv.reader(handle), [])
+@contextlib.contextmanager
+def _dask_results(
+    tasks: list[Any], ctx: RunContext, execute: Callable[[Any], Row]
+) -> Iterator[Iterable[Row]]:
+    """Yield rows as tasks finish on a Dask LocalCluster or a remote scheduler."""
+    from dask.distributed import Client, LocalCluster, as_completed
+
+    cluster = None
+    with sigint_held():
+        if ctx.scheduler == "local":
+            cluster = LocalCluster(
+                n_workers=ctx.workers,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+            )
+            client = Client(cluster)
+        else:
+            client = Client(ctx.scheduler)
+    futures = client.map(functools.partial(_guarded, execute), tasks, pure=False)
+    try:
+        yield (future.result() for future in as_completed(futures))
+    finally:
+        client.cancel(futures)
+        client.close()
+        if cluster is not None:
+            cluster.close()
 
 
 def _columns(tasks: Sequence[Task], extra_columns: Sequence[str]) -> list[str]:
@@ -224,162 +291,40 @@ def _columns(tasks: Sequence[Task], extra_columns: Sequence[str]) -> list[str]:
     return list(seen)
 
 
-class _Writer:
-    """Appends rows to the CSV and flushes each; widens the header if needed."""
-
-    def __init__(self, path: Path, columns: list[str]) -> None:
-        old = _header(path)
-        header = old + [name for name in columns if name not in old]
-        if old and header != old:  # new columns: rewrite the file once, same rows
-            rows = read_rows(path)
-            with path.open("w", newline="") as handle:
-                writer = csv.DictWriter(handle, header)
-                writer.writeheader()
-                writer.writerows({k: _cell(v) for k, v in row.items()} for row in rows)
-        self.handle = path.open("a", newline="")
-        self.writer = csv.DictWriter(self.handle, header, extrasaction="ignore")
-        if not old:
-            self.writer.writeheader()
-            self.handle.flush()
-
-    def write(self, row: dict[str, Any]) -> None:
-        self.writer.writerow({name: _cell(value) for name, value in row.items()})
-        self.handle.flush()
-
-    def close(self) -> None:
-        self.handle.close()
+def _unique_keys(tasks: list[Any]) -> list[str]:
+    """Return the tasks' keys; a key used twice (a config bug) is a ValueError."""
+    keys = [task.key for task in tasks]
+    if len(set(keys)) != len(keys):
+        duplicated = sorted({key for key in keys if keys.count(key) > 1})
+        raise ValueError(f"tasks: duplicate keys {duplicated[:3]}")
+    return keys
 
 
-# -- progress ----------------------------------------------------------------------
-
-
-def _clock(seconds: float) -> str:
-    if not math.isfinite(seconds):
-        return "--:--"
-    minutes, secs = divmod(int(seconds), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
-
-
-class Progress:
-    """A one-line progress bar with ETA on stderr (or nothing when disabled)."""
-
-    def __init__(self, total: int, label: str = "", enabled: bool = True, width=30):
-        self.total, self.label, self.enabled, self.width = total, label, enabled, width
-        self.done = 0
-        self.start = time.perf_counter()
-        # Redraw at most every 0.2 s on a terminal and every 10 s into a log file,
-        # so that a long run does not write a line per finished row.
-        self.every = 0.2 if sys.stderr.isatty() else 10.0
-        self.last = -math.inf
-        self._draw()
-
-    def update(self, count: int = 1) -> None:
-        self.done += count
-        self._draw()
-
-    def _draw(self) -> None:
-        if not self.enabled or self.total == 0:
-            return
-        now = time.perf_counter()
-        if now - self.last < self.every and self.done < self.total:
-            return
-        self.last = now
-        elapsed = now - self.start
-        rate = self.done / elapsed if elapsed > 0 else 0.0
-        eta = (self.total - self.done) / rate if rate > 0 else math.inf
-        filled = self.width * self.done // self.total
-        bar = "#" * filled + "." * (self.width - filled)
-        tty = sys.stderr.isatty()
-        start = "\r" if tty else ""
-        sys.stderr.write(
-            f"{start}{self.label} [{bar}] {self.done}/{self.total} "
-            f"{100 * self.done / self.total:3.0f}% {_clock(elapsed)} ETA {_clock(eta)} "
-        )
-        if self.done >= self.total or not tty:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
-
-
-# -- execution ---------------------------------------------------------------------
-
-
-def _ignore_sigint() -> None:
-    """Workers ignore Ctrl-C: the parent handles it and terminates them."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-@contextlib.contextmanager
-def _local_results(tasks: list[Task], ctx: RunContext) -> Iterator[Iterable[Row]]:
-    """Yield rows as tasks finish, from this process or a local process pool."""
-    workers = min(ctx.workers, len(tasks))
-    if workers <= 1:
-        yield map(run_one, tasks)
-        return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-
-    # forkserver: workers fork from a clean server, not from a parent that may hold
-    # solver threads (OR-Tools, HiGHS) -- forking those can deadlock.
-    executor = ProcessPoolExecutor(
-        workers,
-        mp_context=multiprocessing.get_context("forkserver"),
-        initializer=_ignore_sigint,
-    )
-    futures = [executor.submit(run_one, task) for task in tasks]
-    try:
-        yield (future.result() for future in as_completed(futures))
-    except BaseException:
-        # Ctrl-C: end the running tasks now rather than wait for them (no public
-        # API for this before Python 3.14's terminate_workers()).
-        processes = list((executor._processes or {}).values())
-        executor.shutdown(wait=False, cancel_futures=True)
-        for process in processes:
-            process.terminate()
-        raise
-    finally:
-        executor.shutdown(wait=True)
-
-
-@contextlib.contextmanager
-def _dask_results(tasks: list[Task], ctx: RunContext) -> Iterator[Iterable[Row]]:
-    """Yield rows as tasks finish on a Dask LocalCluster or a remote scheduler."""
-    from dask.distributed import Client, LocalCluster, as_completed
-
-    cluster = None
-    if ctx.scheduler == "local":
-        cluster = LocalCluster(
-            n_workers=ctx.workers,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-        )
-        client = Client(cluster)
-    else:
-        client = Client(ctx.scheduler)
-    futures = client.map(run_one, tasks, pure=False)
-    try:
-        yield (future.result() for future in as_completed(futures))
-    finally:
-        client.cancel(futures)
-        client.close()
-        if cluster is not None:
-            cluster.close()
+def _completed(row: Row, name: str, extra_columns: Sequence[str]) -> Row:
+    """Return ``row`` with its experiment name and the extra info columns filled."""
+    row["experiment"] = row.get("experiment") or name
+    if extra_columns and row.get("info"):
+        info = json.loads(row["info"])
+        row.update({column: info.get(column) for column in extra_columns})
+    return row
 
 
 def run_tasks(
-    tasks: Sequence[Task],
+    tasks: Sequence[Any],
     csv_path: str | Path,
     ctx: RunContext,
     extra_columns: Sequence[str] = (),
-) -> list[dict[str, Any]]:
+    columns: Sequence[str] | None = None,
+    execute: Callable[[Any], Row] | None = None,
+) -> list[Row]:
     """Run the tasks not yet in ``csv_path`` and return the rows of all ``tasks``.
 
     Parameters
     ----------
     tasks
-        Tasks with unique keys. Those whose key is already in the CSV are
-        skipped (resume), whatever their status.
+        Tasks with unique ``key`` attributes: :class:`Task` objects, or any
+        small picklable records ``execute`` takes. Those whose key is already
+        in the CSV are skipped (resume), whatever their status.
     csv_path
         The results CSV; created with a header, or appended to.
     ctx
@@ -388,41 +333,41 @@ def run_tasks(
     extra_columns
         Keys of the method's ``Result.info`` copied into columns of their own
         (also kept in the JSON ``info`` column).
+    columns
+        The header for tasks other than :class:`Task` (starting with ``key``);
+        default: :data:`BASE_COLUMNS`, then params, tags and ``extra_columns``.
+    execute
+        A module-level function task -> row (it runs in the workers); default
+        :func:`run_one`. An exception it raises becomes a ``crashed`` row.
 
     Returns
     -------
     list of dict
-        One row per task, in task order, read back from the CSV (typed cells:
-        see :func:`read_rows`), old and new alike.
+        One row per task, in task order, read back from the CSV (typed),
+        old and new alike.
 
     Raises
     ------
     KeyboardInterrupt
-        After Ctrl-C, once pending tasks are cancelled and the count of saved
-        rows is printed on stderr.
+        After Ctrl-C, once the workers are stopped and the count of saved rows
+        is printed on stderr.
     """
     tasks = list(tasks)
-    keys = [task.key for task in tasks]
-    if len(set(keys)) != len(keys):
-        duplicated = sorted({key for key in keys if keys.count(key) > 1})
-        raise ValueError(f"tasks: duplicate keys {duplicated[:3]}")
+    keys = _unique_keys(tasks)
     path = Path(csv_path)
     path.parent.mkdir(parents=True, exist_ok=True)
     done = {row["key"] for row in read_rows(path)}
     pending = [task for task in tasks if task.key not in done]
 
-    writer = _Writer(path, _columns(tasks, extra_columns))
-    progress = Progress(len(pending), ctx.name, ctx.progress and bool(pending))
+    header = list(columns) if columns else _columns(tasks, extra_columns)
+    writer = Writer(path, header)
+    progress = Progress(len(pending), ctx.name, ctx.progress)
     results = _dask_results if ctx.scheduler else _local_results
     saved = 0
     try:
-        with results(pending, ctx) as rows:
+        with results(pending, ctx, execute or run_one) as rows:
             for row in rows:
-                row["experiment"] = row.get("experiment") or ctx.name
-                if extra_columns and row.get("info"):
-                    info = json.loads(row["info"])
-                    row.update({name: info.get(name) for name in extra_columns})
-                writer.write(row)
+                writer.write(_completed(row, ctx.name, extra_columns))
                 saved += 1
                 progress.update()
     except KeyboardInterrupt:

@@ -24,18 +24,21 @@ limit in the SGM.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 from collections import defaultdict
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from experiments import plots, stats
+from experiments import grid, plots, schema, stats
 from experiments.context import RunContext, resolve
+from experiments.records import claim_directory
 from experiments.runner import Task, run_tasks
 from solvers.registry import METHODS, names
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 SEARCHERS = frozenset(names(time_limit=True))  # methods that honour a time limit
 
@@ -49,36 +52,21 @@ def make_tasks(config: dict, name: str) -> list[Task]:
     """Return one task per ladder x value x instance x method."""
     tasks = []
     for ladder in config["ladders"]:
-        params0 = {**config.get("defaults", {}), **ladder.get("defaults", {})}
-        generator = ladder.get("generator", config["generator"])
-        for value in ladder["values"]:
-            for r in range(int(config["instances"])):
-                seed = int(config["seed"]) + r
-                params = {**params0, ladder["x"]: value, "seed": seed}
-                for method in ladder["methods"]:
-                    limit = config.get("time_limit") if method in SEARCHERS else None
-                    options = {"time_limit": limit, "seed": seed, "threads": 1}
-                    digest = hashlib.sha1(
-                        json.dumps(
-                            [generator, params, method, options], sort_keys=True
-                        ).encode()
-                    ).hexdigest()[:10]
-                    tasks.append(
-                        Task(
-                            key=f"{name}|{ladder['id']}|{ladder['x']}={value}|"
-                            f"seed={seed}|{method}|{digest}",
-                            generator=generator,
-                            params=params,
-                            method=method,
-                            options=options,
-                            tags={
-                                "experiment": name,
-                                "ladder": ladder["id"],
-                                "x": ladder["x"],
-                                "x_value": value,
-                            },
-                        )
-                    )
+        group = grid.Group(
+            "ladder",
+            ladder["id"],
+            ladder.get("generator", config["generator"]),
+            {**config.get("defaults", {}), **ladder.get("defaults", {})},
+            ladder["x"],
+            ladder["values"],
+        )
+        limit = config.get("time_limit")
+        lines = [
+            grid.Line(m, m, {"time_limit": limit if m in SEARCHERS else None})
+            for m in ladder["methods"]
+        ]
+        seed, instances = int(config["seed"]), int(config["instances"])
+        tasks += grid.tasks(name, group, lines, seed, instances)
     return tasks
 
 
@@ -129,7 +117,7 @@ def _ladder_section(rows, ladder, out: Path, name: str) -> tuple[list[str], str]
         cells = [f"{1000 * medians[m][n]:.3g}" for m in methods]
         lines.append(f"| {x} | " + " | ".join(cells) + " |")
     lines.append("| exponent | " + " | ".join(f"{fits[m]:.2f}" for m in methods) + " |")
-    failures = defaultdict(int)
+    failures: dict[tuple, int] = defaultdict(int)
     for row in rows:
         if row["ladder"] == ladder["id"] and not _solved(row):
             failures[row["method"], row["status"]] += 1
@@ -197,8 +185,10 @@ def _exact_section(rows, config, out: Path, name: str) -> tuple[list[str], list[
 
 def run(config: dict, out: Path, ctx: RunContext) -> None:
     """Run the scaling experiment: tasks, then plots and report.md in ``out``."""
+    schema.validate("scaling", config, ctx.name)
     config = resolve(config, ctx)
     config.setdefault("instances", 1)
+    claim_directory(out, ctx.name, config)
     rows = run_tasks(make_tasks(config, ctx.name), out / "results.csv", ctx)
     seed, n = int(config["seed"]), int(config["instances"])
     lines = [

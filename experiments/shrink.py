@@ -132,15 +132,15 @@ def _simplify_numbers(instance: Instance) -> Iterator[Instance]:
             models[n] = variant
             yield replace(instance, models=tuple(models))
     for k, u in enumerate(instance.users):
-        variants = []
+        user_variants = []
         if u.spectral_efficiency != 1.0:
             p = u.data_bits / u.spectral_efficiency
-            variants.append(replace(u, data_bits=p, spectral_efficiency=1.0))
+            user_variants.append(replace(u, data_bits=p, spectral_efficiency=1.0))
         simpler = _simpler_numbers(u.data_bits, False)
-        variants += [replace(u, data_bits=v) for v in simpler]
-        for variant in variants:
+        user_variants += [replace(u, data_bits=v) for v in simpler]
+        for user in user_variants:
             users = list(instance.users)
-            users[k] = variant
+            users[k] = user
             yield replace(instance, users=tuple(users))
     for j, b in enumerate(instance.blocks):
         for v in _simpler_numbers(b.size_bytes, False):

@@ -15,9 +15,12 @@ Pure numpy, no scipy. Conventions (docs/experiments.md):
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
 
 Z95 = 1.959963984540054
 
@@ -83,14 +86,14 @@ def performance_profile(
     # Exact ties at zero time count as ratio 1.
     ratios = np.where((t == best) & np.isfinite(t), 1.0, ratios)
     if taus is None:
-        finite = ratios[np.isfinite(ratios)]
-        taus = np.unique(np.concatenate(([1.0], finite)))
-    taus = np.asarray(taus, dtype=float)
+        steps = np.unique(np.concatenate(([1.0], ratios[np.isfinite(ratios)])))
+    else:
+        steps = np.asarray(taus, dtype=float)
     rho = {
-        m: (ratios[i][None, :] <= taus[:, None]).mean(axis=1)
+        m: (ratios[i][None, :] <= steps[:, None]).mean(axis=1)
         for i, m in enumerate(names)
     }
-    return taus, rho
+    return steps, rho
 
 
 def fitted_exponent(x: Sequence[float], y: Sequence[float]) -> float:
@@ -99,9 +102,9 @@ def fitted_exponent(x: Sequence[float], y: Sequence[float]) -> float:
     Non-positive or non-finite points are left out; NaN with fewer than two
     distinct x values left.
     """
-    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-    keep = np.isfinite(x) & np.isfinite(y) & (x > 0) & (y > 0)
-    if np.unique(x[keep]).size < 2:
+    xs, ys = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    keep = np.isfinite(xs) & np.isfinite(ys) & (xs > 0) & (ys > 0)
+    if np.unique(xs[keep]).size < 2:
         return math.nan
-    slope, _ = np.polyfit(np.log(x[keep]), np.log(y[keep]), 1)
+    slope, _ = np.polyfit(np.log(xs[keep]), np.log(ys[keep]), 1)
     return float(slope)

@@ -51,8 +51,7 @@ class TheoremCheck:
     """The optimum of a tiny instance and, per condition, the two readings.
 
     ``some[c]`` is whether some optimal schedule satisfies condition ``c``;
-    ``every[c]`` whether all do, and ``violator[c]`` is an optimal schedule that
-    breaks ``c`` (None when every one satisfies it). ``num_optimal`` counts the
+    ``every[c]`` whether all do. ``num_optimal`` counts the
     optimal schedules (the empty schedule counts when nobody can be served).
     """
 
@@ -60,7 +59,6 @@ class TheoremCheck:
     num_optimal: int
     some: dict[str, bool]
     every: dict[str, bool]
-    violator: dict[str, IndexSchedule | None]
 
 
 def _runs(labels: Sequence) -> list:
@@ -189,13 +187,12 @@ def check(
 ) -> TheoremCheck:
     """Enumerate every optimal schedule of ``instance`` and test each condition."""
     best = [0]
-    state: dict = {"count": 0, "some": {}, "every": {}, "violator": {}}
+    state: dict = {"count": 0, "some": {}, "every": {}}
 
     def reset() -> None:
         state["count"] = 0
         state["some"] = dict.fromkeys(CONDITIONS, False)
         state["every"] = dict.fromkeys(CONDITIONS, True)
-        state["violator"] = dict.fromkeys(CONDITIONS)
 
     def visit(schedule: IndexSchedule, served: int) -> None:
         if served < best[0]:
@@ -209,9 +206,6 @@ def check(
                 state["some"][name] = True
             else:
                 state["every"][name] = False
-                state["violator"][name] = state["violator"][name] or schedule
 
     enumerate_schedules(instance, visit, reuse_blocks, bandwidth, floor=lambda: best[0])
-    return TheoremCheck(
-        best[0], state["count"], state["some"], state["every"], state["violator"]
-    )
+    return TheoremCheck(best[0], state["count"], state["some"], state["every"])

@@ -3,9 +3,9 @@
 The ``partialloading export`` command (``partialloading/commands/export.py``)
 calls :func:`export`. The file is Pyomo's writer output with symbolic labels, so
 variables read ``x(3_17)`` (position 3, user index 17), ``z(n_i)``, ``u(n_g)``,
-``C(n)``, as in docs/formulations-milp.md. Times are in milliseconds. Pyomo is
-imported only when :func:`export` runs. An LP file maximises the number
-served; an MPS file minimises its negation (see :func:`export`).
+``C(n)``, as in docs/formulations-milp.md. Times are in milliseconds. An LP
+file maximises the number served; an MPS file minimises its negation (see
+:func:`export`). Pyomo is imported only when :func:`export` runs.
 """
 
 from __future__ import annotations

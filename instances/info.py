@@ -7,7 +7,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from instances.structure import analyze, sharing_stats
-from instances.timing import meets, num_slots
+from instances.timing import cold_load_s, meets, num_slots
+
+if TYPE_CHECKING:
+    from instances.model import Instance
 
 if TYPE_CHECKING:
     from instances.model import Instance
@@ -24,7 +27,7 @@ def served_bounds(instance: Instance) -> tuple[int, int]:
     deadline. Both ignore per-user deadlines except through the latest one.
     """
     deadline = float(instance.user_deadline.max()) if instance.num_users else 0.0
-    cold = instance.loading.time(instance.model_bytes)
+    cold = cold_load_s(instance)
     lower = 0
     for i, users in enumerate(instance.model_users):
         if not len(users):

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, TypeVar, overload
 
 import numpy as np
 
@@ -56,6 +56,12 @@ def effective_deadline(deadline_s: Seconds) -> Seconds:
     return deadline_s * (1.0 + DEADLINE_RTOL)
 
 
+@overload
+def meets(end_s: float, deadline_s: float) -> bool: ...
+@overload
+def meets(end_s: np.ndarray, deadline_s: float | np.ndarray) -> np.ndarray: ...
+@overload
+def meets(end_s: float, deadline_s: np.ndarray) -> np.ndarray: ...
 def meets(end_s, deadline_s):
     """Return whether a batch ending at ``end_s`` meets ``deadline_s`` (spec §2).
 
@@ -190,6 +196,11 @@ def batch_time(
     )
 
 
+def cold_load_s(instance: Instance) -> np.ndarray:
+    """Return, per model, V(all its bytes): the load of a batch on an empty GPU."""
+    return np.array([instance.loading.time(float(b)) for b in instance.model_bytes])
+
+
 def alone_end_s(instance: Instance, bandwidth: Bandwidth) -> np.ndarray:
     """Return, per user, the earliest end of any batch that serves it.
 
@@ -202,7 +213,7 @@ def alone_end_s(instance: Instance, bandwidth: Bandwidth) -> np.ndarray:
     computes at least one user.
     """
     model = instance.user_model
-    cold = instance.loading.time(instance.model_bytes)
+    cold = cold_load_s(instance)
     mu = np.array([m.mu_s for m in instance.models])
     beta = np.array([m.beta_s for m in instance.models])
     upload = bandwidth.alone(instance.upload_s)

@@ -17,9 +17,6 @@ BROKEN_PIPE = 128 + signal.SIGPIPE  # the reader closed stdout, as Unix tools do
 INTERRUPTED = 130  # Ctrl-C
 
 _BY_STATUS = {
-    Status.OPTIMAL: OK,
-    Status.FEASIBLE: OK,
-    Status.TIME_LIMIT: OK,
     Status.NO_SOLUTION: NO_SCHEDULE,
     Status.ERROR: SOLVER_ERROR,
     Status.INFEASIBLE: SOLVER_INFEASIBLE,
@@ -30,4 +27,4 @@ _BY_STATUS = {
 
 def for_status(status: Status) -> int:
     """Return the exit status of ``solve`` for a result's ``status``."""
-    return _BY_STATUS[status]
+    return OK if status.has_schedule else _BY_STATUS[status]

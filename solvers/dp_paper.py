@@ -79,6 +79,29 @@ def solve(instance: Instance, options: Options) -> Outcome:
     return Outcome(schedule, Status.FEASIBLE, None, 0.0, info)
 
 
+PREDECESSORS = ("eq19", "any", "last-used")
+
+
+def dp_value(
+    instance: Instance, options: Options | None = None, predecessors: str = "eq19"
+) -> int:
+    """Return f(M, T) of Algorithm 2 under a rule for the predecessors i^ of eq. (19).
+
+    ``"eq19"``       as printed: dp-paper's own claim (``info["dp_value"]``);
+    ``"any"``        the two conditions of eq. (19) dropped: any i^ may precede
+                     i, so the value may count loads no schedule has;
+    ``"last-used"``  i^ is the last model used before i, and a used model serves
+                     someone: the exact optimum of the paper's own slotted model
+                     (per-model slot rounding, Corollary 1 order), what the
+                     conditions of eq. (19) try to enforce.
+    """
+    if predecessors not in PREDECESSORS:
+        raise ValueError(
+            f'predecessors: expected one of {PREDECESSORS}, got "{predecessors}"'
+        )
+    return _tables(instance, options or Options(), predecessors=predecessors).value
+
+
 @dataclass
 class _ClusterTables:
     """q_m and g_m of one cluster; position t = 1..I_m is model ``models[t-1]``."""
@@ -180,9 +203,12 @@ def _cluster_tables(
     options: Options,
     slots: int,
     literal_eq15: bool,
-    eq19_conditions: bool = True,
+    predecessors: str = "eq19",
 ) -> _ClusterTables:
-    """Compute q_m (eqs. 15-17) and g_m (eqs. 18-19) of one cluster."""
+    """Compute q_m (eqs. 15-17) and g_m (eqs. 18-19) of one cluster.
+
+    ``predecessors`` is the rule for i^ in gamma (see :func:`dp_value`).
+    """
     size = len(cluster.models)
     budget = slot_budget(instance, np.arange(slots + 1))
     # Reading (a): after i^ the layers above l_{i^} are loaded; l_0 = 0.
@@ -212,17 +238,27 @@ def _cluster_tables(
         q0[t] = counts[0]
         q.append(counts[1:])
 
-        best = np.maximum(q0[t], g[t - 1])  # q_m(0, i, tau2) and g_m(i-1, tau2)
+        last = predecessors == "last-used"
+        # "last-used": h(i, .) = the best with i the last used model, which serves
+        # someone (a model serving nobody is not loaded, so it cannot be i^).
+        best = np.where(q0[t] > 0, q0[t], _NEG) if last else np.maximum(q0[t], g[t - 1])
         seen = np.flatnonzero(by_level.max(axis=1) > _NEG)  # levels with a valid i^
         if len(seen):
             b = counts[1:][seen]
             b[:, 0] = _NEG  # tau^ >= 1 in gamma
+            if last:
+                b[b == 0] = _NEG
             best = np.maximum(best, _max_plus(by_level[seen], b).max(axis=0))
+        candidates = best
+        if last:
+            best = np.maximum(best, g[t - 1])
         best[0] = 0
         g[t] = best
         valid[t] = (best > 0) & (best != g[t - 1])
-        usable = valid[t] if eq19_conditions else np.ones_like(valid[t])
-        candidates = np.where(usable, best, _NEG)
+        if predecessors == "eq19":
+            candidates = np.where(valid[t], best, _NEG)
+        elif predecessors == "any":
+            candidates = best
         by_level[level[t]] = np.maximum(by_level[level[t]], candidates)
     return _ClusterTables(cluster.models, level, q0, q, g, valid)
 
@@ -231,19 +267,19 @@ def _tables(
     instance: Instance,
     options: Options,
     literal_eq15: bool = False,
-    eq19_conditions: bool = True,
+    predecessors: str = "eq19",
 ) -> _Tables:
     """Run Algorithm 2, lines 1-23: q, g for every cluster, then f (eq. 20).
 
     ``literal_eq15`` applies the second case of eq. (15) as printed (q = 0 when
-    i^ = 0), to show that reading (c) is forced. ``eq19_conditions=False`` drops
-    the two conditions of eq. (19) (any i^ may precede i), for the verification
-    campaign's diagnosis; the tables are then no longer sound for Algorithm 1.
+    i^ = 0), to show that reading (c) is forced. ``predecessors`` other than
+    ``"eq19"`` (:func:`dp_value`) serve the verification campaign's diagnosis;
+    the tables are then no longer the ones Algorithm 1 backtracks.
     """
     slots = num_slots(instance)
     structure = analyze(instance, reuse_blocks=options.reuse_blocks)
     clusters = [
-        _cluster_tables(instance, c, options, slots, literal_eq15, eq19_conditions)
+        _cluster_tables(instance, c, options, slots, literal_eq15, predecessors)
         for c in structure.clusters
     ]
     f = np.zeros((len(clusters) + 1, slots + 1), dtype=np.int64)

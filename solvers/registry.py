@@ -12,7 +12,16 @@ object of that module is), and the facts the rest of the suite asks about
 required packages). Every list of methods elsewhere (the command line's help and
 option checks, the README table, the experiments' searchers, the tests'
 parametrisation) is derived from it with :func:`names`, so adding a method is one
-dict item here. Importing this module imports no solver.
+dict item here, for example::
+
+    "milp-seq": MethodSpec(
+        "formulations.milp_seq",
+        "compact MILP: model order as a sequence, counts per model",
+        exact=True, time_limit=True, solver="pyomo", requires=_PYOMO,
+    ),
+
+then ``python -m solvers.registry README.md docs/model.md`` regenerates the
+methods tables (a test checks them). Importing this module imports no solver.
 
 :func:`run` is the only way results are made: it checks the flags and
 ``supports``, times the method, and passes the schedule through
@@ -311,7 +320,6 @@ def run(name: str, instance: Instance, options: Options | None = None) -> Result
         If the method crashes, or the schedule fails the evaluator, or the
         method's bound is below the number served: a bug, reported loudly.
     """
-    from instances.schedule import evaluate
 
     options = effective_options(name, options)
     method = get(name)
@@ -326,6 +334,14 @@ def run(name: str, instance: Instance, options: Options | None = None) -> Result
     except Exception as error:  # a crash inside a method is a bug, not bad input
         raise SolverBug(f"{name} crashed: {type(error).__name__}: {error}") from error
     runtime = time.perf_counter() - start
+    return _judged(name, instance, options, outcome, runtime)
+
+
+def _judged(
+    name: str, instance: Instance, options: Options, outcome: Outcome, runtime: float
+) -> Result:
+    """Return the :class:`Result` of ``outcome`` after the evaluator's checks."""
+    from instances.schedule import evaluate
 
     schedule = outcome.schedule
     if (schedule.reuse_blocks, schedule.bandwidth) != (

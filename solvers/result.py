@@ -14,6 +14,9 @@ if TYPE_CHECKING:
 
 # Solver random seeds: HiGHS and CP-SAT take a non-negative 32-bit integer.
 MAX_SEED = 2**31 - 1
+# Solver threads: HiGHS aborts the process and CP-SAT fails at 100,000; both
+# run at 4,096. The command line caps at the machine's cores.
+MAX_THREADS = 1024
 
 
 class Status(str, Enum):  # noqa: UP042 (str() and format() as before)
@@ -69,7 +72,8 @@ class Options:
     seed
         Random seed for solvers that take one, in 0..``MAX_SEED`` (2**31 - 1).
     threads
-        Solver threads (HiGHS ``threads``, CP-SAT ``num_workers``).
+        Solver threads (HiGHS ``threads``, CP-SAT ``num_workers``), in
+        1..``MAX_THREADS``.
     mip_gap
         Relative gap at which a MILP solver may stop (0 = prove optimality).
     solver
@@ -97,8 +101,10 @@ class Options:
             raise ValueError(f"time_limit: must be > 0, got {self.time_limit!r}")
         if isinstance(self.seed, bool) or not 0 <= self.seed <= MAX_SEED:
             raise ValueError(f"seed: must be in 0..{MAX_SEED}, got {self.seed!r}")
-        if self.threads < 1:
-            raise ValueError(f"threads: must be >= 1, got {self.threads!r}")
+        if not 1 <= self.threads <= MAX_THREADS:
+            raise ValueError(
+                f"threads: must be in 1..{MAX_THREADS}, got {self.threads!r}"
+            )
         if self.iterations is not None and self.iterations < 0:
             raise ValueError(f"iterations: must be >= 0, got {self.iterations!r}")
         if not 0 <= self.mip_gap < 1:

@@ -64,6 +64,7 @@ def test_solver_option_out_of_range(capsys, two_models_file, option, value, meth
         ("greedy", ["--mip-gap", "0.1"]),
         ("dp", ["--log"]),
         ("dp", ["--threads", "1"]),
+        ("cpsat", ["--log", "--json"]),  # the log would break the one JSON object
     ],
 )
 def test_solver_option_for_a_method_without_solver(
@@ -257,6 +258,16 @@ def test_solve_exit_code_of_a_crash(capsys, monkeypatch, two_models_file):
     assert main(["solve", str(two_models_file), "--method", "fake"]) == exits.BUG
     err = capsys.readouterr().err
     assert "BUG: fake crashed: ZeroDivisionError: boom" in err and err.count("\n") == 1
+
+
+def test_missing_package_is_one_line(capsys, monkeypatch, two_models_file):
+    """Tests that a method whose package is not installed exits 2, naming it."""
+    ghost = registry.MethodSpec(
+        "solvers.dp", "needs a package", True, requires=("no_such_package_xyz",)
+    )
+    monkeypatch.setitem(registry.METHODS, "ghost", ghost)
+    argv = ["solve", two_models_file, "--method", "ghost"]
+    bad(capsys, argv, "ghost: needs the package(s) no_such_package_xyz")
 
 
 # -- JSON, version, users -------------------------------------------------------------

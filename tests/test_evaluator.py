@@ -155,7 +155,7 @@ def test_timing_helpers(two_models):
         Bandwidth(0)
 
 
-@settings(max_examples=150, deadline=None, derandomize=True)
+@settings(max_examples=150)
 @given(
     seed=st.integers(0, 10_000),
     reuse=st.booleans(),
@@ -191,7 +191,7 @@ def test_evaluator_agrees_with_timing_helpers(seed, reuse, channels, data):
         previous = model
 
 
-@settings(max_examples=100, deadline=None, derandomize=True)
+@settings(max_examples=100)
 @given(
     seed=st.integers(0, 10_000),
     reuse=st.booleans(),
@@ -352,7 +352,7 @@ def test_cost_table_two_models(two_models):
     assert model_batches(two_models, 0, 0, OPTIMAL) == []
 
 
-@settings(max_examples=150, deadline=None, derandomize=True)
+@settings(max_examples=150)
 @given(
     seed=st.integers(0, 10_000),
     channels=st.sampled_from([None, 1, 2, 3]),

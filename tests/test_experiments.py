@@ -5,13 +5,16 @@ from __future__ import annotations
 import copy
 import csv
 import math
+import multiprocessing
+import signal
 import subprocess
 import sys
+import threading
 
 import numpy as np
 import pytest
 
-from experiments import figures, runner, scaling, stats
+from experiments import figures, records, runner, scaling, stats
 from experiments.cli import load_config
 from experiments.context import RunContext, resolve
 from experiments.runner import BASE_COLUMNS, Task, read_rows, run_one, run_tasks
@@ -126,12 +129,14 @@ def test_resolve_applies_quick_table_and_overrides():
 
 
 def test_run_one_turns_failures_into_rows():
-    """Tests that refusals and errors become rows with a status and a message."""
+    """Tests that refusals and exceptions become rows with a status and a message."""
     row = run_one(tiny_task(1, "dp", kind="general"))
     # tiny general instances are usually not BLS; seed 1 is not (dp refuses it)
     assert row["status"] == "unsupported" and "bottom-layer" in row["error"]
     row = run_one(tiny_task(1, "no-such-method"))
-    assert row["status"] == "error" and "unknown method" in row["error"]
+    # an exception is its own status, "crashed", not the solver status "error"
+    assert row["status"] == runner.CRASHED == "crashed"
+    assert "unknown method" in row["error"]
     row = run_one(tiny_task(1, "dp"))
     assert row["status"] == "optimal" and row["served"] == row["bound"]
     assert row["served_ratio"] == row["served"] / 4
@@ -187,6 +192,66 @@ def test_ctrl_c_keeps_finished_rows(tmp_path, monkeypatch, capsys):
         run_tasks([tiny_task(s) for s in range(5)], tmp_path / "r.csv", ctx_for("unit"))
     assert len(read_rows(tmp_path / "r.csv")) == 2
     assert "2 new row(s) saved" in capsys.readouterr().err
+
+
+def test_ctrl_c_with_a_pool_stops_it_before_returning(tmp_path, monkeypatch):
+    """Tests that after Ctrl-C no pool process or thread outlives run_tasks."""
+    # A pool still shutting down while the interpreter exits wrote to closed
+    # pipes: "OSError: Bad file descriptor" after the interrupt message.
+    threads = set(threading.enumerate())
+    write = records.Writer.write
+
+    def write_then_interrupt(self, row):
+        write(self, row)
+        signal.raise_signal(signal.SIGINT)  # Ctrl-C once the first row is saved
+
+    monkeypatch.setattr(records.Writer, "write", write_then_interrupt)
+    tasks = [tiny_task(s, "bruteforce") for s in range(30)]
+    with pytest.raises(KeyboardInterrupt):
+        run_tasks(tasks, tmp_path / "r.csv", ctx_for("unit", workers=2))
+    assert multiprocessing.active_children() == []
+    assert set(threading.enumerate()) <= threads
+    assert len(read_rows(tmp_path / "r.csv")) == 1
+
+
+@pytest.mark.skipif(not hasattr(signal, "pthread_sigmask"), reason="POSIX only")
+def test_processes_started_by_the_runner_never_see_ctrl_c():
+    """Tests that a process started while the runner holds Ctrl-C ignores it from
+    its first instruction, and that the parent gets the held Ctrl-C afterwards."""
+    code = "import signal; print(signal.getsignal(signal.SIGINT) == signal.SIG_IGN)"
+    with pytest.raises(KeyboardInterrupt), runner.sigint_held():
+        child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE)
+        signal.raise_signal(signal.SIGINT)  # Ctrl-C while the child starts
+        out, _ = child.communicate(timeout=60)
+    assert out.decode().strip() == "True"
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def crash(task) -> dict:
+    raise RuntimeError(f"boom on {task.key}")
+
+
+def test_a_raising_execute_gives_a_crashed_row(tmp_path):
+    """Tests that an exception in any task function is a crashed row, not a crash."""
+    tasks = [runner.Task("k", "tiny", {"seed": 0}, "dp")]
+    path = tmp_path / "r.csv"
+    ctx = ctx_for("unit")
+    rows = run_tasks(
+        tasks, path, ctx, columns=("key", "status", "error"), execute=crash
+    )
+    assert rows == [
+        {"key": "k", "status": "crashed", "error": "RuntimeError: boom on k"}
+    ]
+
+
+def test_progress_bar_only_on_a_terminal_unless_asked(tmp_path, capsys):
+    """Tests that the default context draws no bar into a non-terminal stderr,
+    and that progress=True draws it anyway."""
+    tasks = [tiny_task(0)]
+    run_tasks(tasks, tmp_path / "a.csv", RunContext("unit", workers=1))
+    assert capsys.readouterr().err == ""
+    run_tasks(tasks, tmp_path / "b.csv", RunContext("unit", workers=1, progress=True))
+    assert "unit [" in capsys.readouterr().err
 
 
 def test_duplicate_keys_are_rejected(tmp_path):

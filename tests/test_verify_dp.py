@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import shutil
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from experiments import claims, shrink, theorems, verify_dp
+from experiments import claims, dp_analysis, shrink, stats, theorems, verify_dp
 from experiments.context import RunContext
 from experiments.runner import read_rows
-from instances.generators import tiny
+from instances.generators import classes, tiny
 from instances.io import load_instance
-from solvers import registry
+from solvers import dp_paper, registry
 from tests.conftest import make_instance
 
 # Instances where dp-paper serves one user fewer than the optimum (found by the
@@ -24,7 +25,7 @@ GAP_CLASSES = ["many-distinct-loose-T5", "few-distinct-loose-T20"]
 
 @pytest.fixture
 def gap_instance():
-    return verify_dp.build("many-distinct-loose-T5", 0)
+    return classes.build("many-distinct-loose-T5", 0)
 
 
 @pytest.fixture(scope="module")
@@ -89,23 +90,51 @@ def test_every_reading_fails_on_a_slack_instance():
 
 
 @settings(max_examples=30, deadline=None, derandomize=True)
-@given(cls=st.sampled_from(list(verify_dp.CLASSES)), seed=st.integers(0, 50))
+@given(cls=st.sampled_from(list(classes.CLASSES)), seed=st.integers(0, 50))
 def test_paper_variant_and_slotted_optimum(cls, seed):
     """Tests that the plain recomputation of f(M,T) matches dp-paper's, and that
     dp-paper <= the slotted optimum <= the continuous optimum."""
-    instance = verify_dp.build(cls, seed)
+    instance = classes.build(cls, seed)
     paper = registry.run("dp-paper", instance)
-    assert verify_dp.paper_value(instance) == paper.info["dp_value"]
-    slotted = verify_dp.slotted_optimum(instance)
+    assert dp_paper.dp_value(instance) == paper.info["dp_value"]
+    slotted = dp_analysis.slotted_optimum(instance)
     assert paper.served <= slotted <= registry.run("dp", instance).served
+
+
+def test_slotted_values_by_hand(two_models):
+    """Tests dp_value's three predecessor rules against values derived by hand."""
+    # T = 20 one-second slots; V(S) = S / 50. A alone: load 300 B = 6 s, c_A(1) =
+    # 1 + 0.1 + 1 = 2.1, c_A(2) = 3 + 0.2 + 1 = 4.2, so 9 slots serve u1 and 11 serve
+    # both. B after A loads c (6 s) + c_B(1) = 3 + 0.2 + 0.5 = 3.7: 10 slots.
+    # Best slotted: A{u1} + B = 19 slots, 2 users (A{u1,u2} + B = 21 > 20), while in
+    # continuous time 10.2 + 9.7 = 19.9 <= 20 serves all 3.
+    for rule in dp_paper.PREDECESSORS:
+        assert dp_paper.dp_value(two_models, predecessors=rule) == 2
+    assert registry.run("dp", two_models).served == 3
+    # With T = 21 slots the 21-slot schedule fits: 3 users.
+    longer = dataclasses.replace(two_models, deadline_s=21.0)
+    assert dp_analysis.slotted_optimum(longer) == 3
+    with pytest.raises(ValueError, match="predecessors"):
+        dp_paper.dp_value(two_models, predecessors="first")
+
+
+def test_eq19_loss_on_a_shipped_counterexample():
+    """Tests that on a shrunk eq19 counterexample the DP as printed is below the
+    exact slotted optimum (the last-used rule) and the diagnosis says eq19."""
+    path = "tests/data/counterexamples/vdp-many-distinct-loose-T70-s1-shrunk.json"
+    instance = load_instance(path)
+    printed = dp_paper.dp_value(instance)
+    assert printed == registry.run("dp-paper", instance).served
+    assert printed < dp_analysis.slotted_optimum(instance)
+    assert "eq19" in dp_analysis.diagnose(instance, finer=())["cause"]
 
 
 def test_build_is_reproducible():
     """Tests that a class name and seed give the same instance twice."""
-    assert verify_dp.build("few-equal-tight-T20", 7) == verify_dp.build(
+    assert classes.build("few-equal-tight-T20", 7) == classes.build(
         "few-equal-tight-T20", 7
     )
-    assert verify_dp.build("few-equal-tight-T20", 7) != verify_dp.build(
+    assert classes.build("few-equal-tight-T20", 7) != classes.build(
         "few-equal-tight-T20", 8
     )
 
@@ -113,14 +142,14 @@ def test_build_is_reproducible():
 def test_known_counterexamples_show_the_gap():
     """Tests that dp-paper serves fewer than exhaustive on the seeds the tests use."""
     for cls in GAP_CLASSES:
-        instance = verify_dp.build(cls, 0)
+        instance = classes.build(cls, 0)
         paper = registry.run("dp-paper", instance).served
         assert paper < registry.run("exhaustive", instance).served
 
 
 def test_diagnosis_names_slot_rounding(gap_instance):
     """Tests that the gap of the crafted instance is put down to slot rounding."""
-    evidence = verify_dp.diagnose(gap_instance, finer=(10,))
+    evidence = dp_analysis.diagnose(gap_instance, finer=(10,))
     assert evidence["cause"] == "slot-rounding"
     assert evidence["slotted_optimum"] < evidence["optimum"]
     assert evidence["slot/10"] > evidence["paper"]
@@ -128,9 +157,9 @@ def test_diagnosis_names_slot_rounding(gap_instance):
 
 def test_shrink_keeps_the_gap_and_is_smaller(gap_instance):
     """Tests that shrinking a counterexample gives a smaller one that still fails."""
-    small, checks = shrink.shrink(gap_instance, verify_dp.shows_gap)
+    small, checks = shrink.shrink(gap_instance, dp_analysis.shows_gap)
     assert checks > 1
-    assert verify_dp.shows_gap(small)
+    assert dp_analysis.shows_gap(small)
     before, after = shrink.size(gap_instance), shrink.size(small)
     assert all(a <= b for a, b in zip(after, before, strict=True)) and after != before
     # The ground truth of the shrunk instance, from an independent exact method.
@@ -169,7 +198,7 @@ def test_campaign_writes_csv_report_and_counterexamples(campaign):
     for row in index:
         for name in (row["file"], row["shrunk"]):
             instance = load_instance(campaign / "counterexamples" / name)
-            assert verify_dp.shows_gap(instance)
+            assert dp_analysis.shows_gap(instance)
 
 
 def test_campaign_resumes(campaign):
@@ -180,6 +209,25 @@ def test_campaign_resumes(campaign):
     verify_dp.run(config, campaign, ctx)
     assert len(read_rows(campaign / "results.csv")) == before
     assert len(read_rows(campaign / "analysis.csv")) == 3
+
+
+def test_campaign_resumes_an_analysis_without_keys(campaign, tmp_path):
+    """Tests that an analysis.csv from before keys (older runs) is resumed, not
+    analysed again: the rows keep their number and gain their keys."""
+    old = tmp_path / "old"
+    shutil.copytree(campaign, old)
+    with (old / "analysis.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    columns = [name for name in rows[0] if name not in ("key", "status", "error")]
+    with (old / "analysis.csv").open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, columns, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+    ctx = RunContext("verify-dp", workers=1, progress=False, seed=0)
+    config = {"classes": [*GAP_CLASSES, "tiny"], "instances": 3, "finer_slots": [10]}
+    verify_dp.run(config, old, ctx)
+    again = read_rows(old / "analysis.csv")
+    assert len(again) == 3 and all(r["key"].endswith("|analysis") for r in again)
 
 
 def test_claims_quick_writes_one_row_per_claim(campaign, tmp_path):
@@ -252,7 +300,7 @@ def test_gains_on_hand_rows():
 def test_fit_exponent_of_a_power_law():
     """Tests the log-log fit: y = 3 x^2 has exponent 2."""
     xs = [1.0, 2.0, 4.0, 8.0]
-    assert claims.fit_exponent(xs, [3 * x**2 for x in xs]) == pytest.approx(2.0)
+    assert stats.fitted_exponent(xs, [3 * x**2 for x in xs]) == pytest.approx(2.0)
 
 
 def test_proposition1_holds_numerically():

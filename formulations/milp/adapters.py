@@ -135,7 +135,7 @@ def solve_legacy(m, options: Options):
     import pyomo.environ as pyo
     from pyomo.common.log import LoggingIntercept
 
-    name = options.solver
+    name = options.solver or "highs"
     opt = pyo.SolverFactory(name)
     gap, threads, seed, limit = LEGACY_OPTIONS.get(name, (None, None, None, None))
     passed: dict[Any, Any] = {
@@ -157,7 +157,7 @@ def solve_legacy(m, options: Options):
         res = opt.solve(m, **kwargs)
     except subprocess.TimeoutExpired:
         # Killed by Pyomo after the limit: no incumbent, no bound.
-        info = {"termination": "killed after the time limit", "solve_s": None}
+        info: dict[str, Any] = {"termination": "killed after the time limit"}
         return End.LIMIT, False, None, 0.0, info
     wall = time.perf_counter() - begin
     termination = str(getattr(res.solver.termination_condition, "value", "unknown"))

@@ -103,8 +103,8 @@ def prepare(instance: Instance, options: Options, rows: str = "proof") -> Data:
     """
     mask = servable(instance, options)
     users_of = {}
-    for i, users in enumerate(instance.model_users):
-        kept = tuple(int(k) for k in users if mask[k])
+    for i, of_model in enumerate(instance.model_users):
+        kept = tuple(int(k) for k in of_model if mask[k])
         if kept:
             users_of[i] = kept
     models = tuple(users_of)

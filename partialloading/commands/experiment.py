@@ -15,7 +15,10 @@ from partialloading import exits, options
 
 
 def add_arguments(sub: argparse._SubParsersAction) -> None:
-    """Add the ``experiment`` subcommand."""
+    """Add the ``experiment`` subcommand.
+
+    Long but flat: one ``add_argument`` call per option, in ``--help`` order.
+    """
     parser = sub.add_parser(
         "experiment",
         help="run an experiment campaign (figures, scaling, verification)",
@@ -61,9 +64,9 @@ def add_arguments(sub: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--seed",
-        type=options.generator_seed,
+        type=options.solver_seed,  # seeds the solvers too
         metavar="S",
-        help="base generator seed (overrides the config; default 0)",
+        help="base seed, 0..2^31-1 (overrides the config; default 0)",
     )
     parser.add_argument(
         "--time-limit",
@@ -105,6 +108,7 @@ def run(args: argparse.Namespace) -> int:
 
     from experiments.cli import load_config, run_experiment
     from experiments.context import RunContext
+    from partialloading.display import escape
 
     config = load_config(args.name, args.config)
     ctx = RunContext(
@@ -128,9 +132,10 @@ def run(args: argparse.Namespace) -> int:
         run_experiment(args.name, config, out, ctx)
     except KeyboardInterrupt:
         print(
-            f"partialloading: {args.name} interrupted; results so far in {out}",
+            f"partialloading: {args.name} interrupted; results so far in "
+            f"{escape(str(out))}",
             file=sys.stderr,
         )
         return exits.INTERRUPTED
-    print(f"{args.name}: results in {out}")
+    print(f"{args.name}: results in {escape(str(out))}")
     return exits.OK

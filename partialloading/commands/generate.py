@@ -58,7 +58,10 @@ class _Flag(argparse.Action):
 
 
 def add_arguments(sub: argparse._SubParsersAction) -> None:
-    """Add the ``generate`` subcommand."""
+    """Add the ``generate`` subcommand.
+
+    Long but flat: one ``add_argument`` call per option, in ``--help`` order.
+    """
     p = sub.add_parser(
         "generate",
         help="generate an instance (bls, general, tiny)",

@@ -96,17 +96,17 @@ def method_options(args: argparse.Namespace):
 def run(args: argparse.Namespace) -> int:
     """Solve, print the summary (or the JSON document), write ``--out``."""
     from instances.io import load_instance, write_json
-    from partialloading.display import escape_output, instance_ids
+    from partialloading.display import escape, escape_output, instance_ids
     from solvers.registry import run as run_method
     from solvers.report import summary
 
+    if args.log and args.json:
+        raise ValueError("--log: cannot be combined with --json (one JSON object)")
     out = None
     if args.out is not None:
         out = options.output_path("--out", args.out, inputs=(args.instance,))
     method_opts = method_options(args)
     instance = load_instance(args.instance)
-    if args.log and args.json:
-        raise ValueError("--log: cannot be combined with --json (one JSON object)")
     result = run_method(args.method, instance, method_opts)
     document = result.to_dict(instance)
     if out is not None:
@@ -123,11 +123,8 @@ def run(args: argparse.Namespace) -> int:
     code = exits.for_status(result.status)
     if code != exits.OK:
         reason = result.info.get("error") or result.info.get("solver_status") or ""
-        print(
-            f"partialloading: solve: {args.method} ended {result.status.value}"
-            + (f": {reason}" if reason else ""),
-            file=sys.stderr,
-        )
+        ended = f"partialloading: solve: {args.method} ended {result.status.value}"
+        print(escape(ended + (f": {reason}" if reason else "")), file=sys.stderr)
     return code
 
 
