@@ -2,12 +2,14 @@
 
 An iterated local search in the manner of PyVRP (docs/search.md):
 
-1. construction: the best of greedy, gemel, the exact order DP over the gemel and
-   greedy orders, and dp when the instance is BLS (then proven optimal);
+1. construction: the best of greedy, gemel, a continuous-time rate greedy, the
+   exact order DP over each of their orders, and dp when the instance is BLS
+   (then proven optimal);
 2. each iteration perturbs the current route (an operator drawn by adaptive
-   weights: toggle models near a random one, ruin a segment and recreate, or a
-   double bridge), improves it by local search (``solvers.search_moves``), and
-   accepts it by late-acceptance hill climbing (Burke and Bykov 2017);
+   weights: toggle models near a random one, ruin a segment and recreate, a
+   double bridge, or the order DP over a randomised full order), improves it by
+   local search (``solvers.search_moves``), and accepts it by late-acceptance
+   hill climbing (Burke and Bykov 2017);
 3. a new best route is polished: every unused model is put at its cheapest place
    and the order DP picks the best subsequence of that order;
 4. after ``RESTART`` iterations without a new best the search restarts from it.
@@ -15,8 +17,9 @@ An iterated local search in the manner of PyVRP (docs/search.md):
 Stops after ``Options.iterations`` iterations (default ``DEFAULT_ITERATIONS`` when
 no time limit is given) or at the time limit, whichever is first; a given seed and
 iteration budget without a binding time limit give the same schedule. Status
-``optimal`` only when the best meets a proven bound (all users served, the bound
-of ``instances.info.served_bounds``, or dp's optimum on a BLS instance).
+``optimal`` only when the best meets a proven bound (all users served, the
+knapsack bound of ``Problem.upper_bound``, ``instances.info.served_bounds``, or
+dp's optimum on a BLS instance).
 """
 
 from __future__ import annotations
@@ -46,7 +49,8 @@ if TYPE_CHECKING:
 DEFAULT_ITERATIONS = 25
 HISTORY = 20  # late-acceptance history length
 RESTART = 60  # iterations without a new best before restarting from it
-HEAVY_USERS = 20_000  # above this many users, skip the quadratic constructions
+HEAVY_USERS = 20_000  # above this many users or models, skip greedy, gemel, dp
+HEAVY_MODELS = 2_000
 OPERATORS = ("toggle", "ruin", "bridge", "dp")
 
 
@@ -95,34 +99,36 @@ def polish(problem: Problem, route: Route) -> Route:
     return cand if cand.score > route.score else route
 
 
-def _constructions(problem, instance, options, use_dp):
+def starting_schedules(instance: Instance, options: Options, use_dp: bool) -> list:
+    """Return (name, schedule, proven bound or None) of the methods search starts from.
+
+    Greedy and gemel (and dp on BLS instances) build the instance's I x I load
+    matrix or do O(K^2) work, so they are skipped on huge instances.
+    """
+    if instance.num_users > HEAVY_USERS or instance.num_models > HEAVY_MODELS:
+        return []
+    out = [
+        (name, module.solve(instance, options).schedule, None)
+        for name, module in (("greedy", greedy), ("gemel", gemel))
+    ]
+    if use_dp and dp.supports(instance, options) is None:
+        outcome = dp.solve(instance, options)
+        out.append(("dp", outcome.schedule, outcome.bound))
+    return out
+
+
+def _constructions(problem: Problem, starts: list):
     """Yield (name, route, proven bound or None) of the starting solutions."""
-    heavy = instance.num_users > HEAVY_USERS or problem.n < len(
-        instance.active_models()
-    )
-    if not heavy:
-        for name, module in (("greedy", greedy), ("gemel", gemel)):
-            route = problem.route_of(module.solve(instance, options).schedule)
-            yield name, make_route(problem, route), None
-            yield (
-                f"{name}+dp",
-                make_route(problem, problem.order_dp(full_order(problem, route))),
-                None,
-            )
-        if use_dp and dp.supports(instance, options) is None:
-            outcome = dp.solve(instance, options)
-            yield (
-                "dp",
-                make_route(problem, problem.route_of(outcome.schedule)),
-                (outcome.bound),
-            )
+    for name, schedule, bound in starts:
+        route = problem.route_of(schedule)
+        yield name, make_route(problem, route), bound
+        if name != "dp":
+            dp_route = problem.order_dp(full_order(problem, route))
+            yield f"{name}+dp", make_route(problem, dp_route), None
     route = rate_greedy(problem)
     yield "rate", make_route(problem, route), None
-    yield (
-        "rate+dp",
-        make_route(problem, problem.order_dp(full_order(problem, route))),
-        None,
-    )
+    dp_route = problem.order_dp(full_order(problem, route))
+    yield "rate+dp", make_route(problem, dp_route), None
 
 
 def rate_greedy(problem: Problem) -> list[int]:
@@ -228,7 +234,9 @@ def solve(instance: Instance, options: Options, use_dp: bool = True) -> Outcome:
     (the benchmark uses it to measure the search itself there).
     """
     start = time.perf_counter()
-    problem = Problem(instance, options)
+    starts = starting_schedules(instance, options, use_dp)
+    keep = [instance.model_index[b.model] for _, sch, _ in starts for b in sch.batches]
+    problem = Problem(instance, options, keep)
     rng = np.random.default_rng(options.seed)
     budget = options.iterations
     if budget is None and options.time_limit is None:
@@ -236,12 +244,14 @@ def solve(instance: Instance, options: Options, use_dp: bool = True) -> Outcome:
     stop_at = None if options.time_limit is None else start + options.time_limit
 
     bound, best, origin, trace = instance.num_users, None, "", []
-    for name, route, proven in _constructions(problem, instance, options, use_dp):
+    for name, route, proven in _constructions(problem, starts):
         if proven is not None:
             bound = min(bound, proven)
         if best is None or route.score > best.score:
             best, origin = route, name
             trace.append((round(time.perf_counter() - start, 4), best.m))
+    if problem.complete:
+        bound = min(bound, problem.upper_bound())
     if instance.num_users <= HEAVY_USERS:  # served_bounds loops over the users
         bound = min(bound, served_bounds(instance)[1])
     best, iterations, more = iterate(problem, best, rng, budget, stop_at, bound, start)

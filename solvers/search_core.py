@@ -117,20 +117,28 @@ class Problem:
 
     Candidates are indexed 0..n-1 (``models[t]`` is the instance index). Only
     models with a user and c_i(1) within T take part (at most DENSE_LIMIT of them,
-    the best by :func:`_pool`).
+    the best by :func:`_pool`, plus the models of ``keep``: those of the starting
+    schedules, so that each is a route of the search).
     """
 
-    def __init__(self, instance: Instance, options: Options) -> None:
+    def __init__(
+        self, instance: Instance, options: Options, keep: list[int] | tuple = ()
+    ) -> None:
         self.instance, self.options = instance, options
         self.limit = effective_deadline(instance.deadline_s)
         models, tables = [], []
-        for i in _pool(instance, instance.active_models()):
+        active = instance.active_models()
+        pool = np.union1d(_pool(instance, active), keep)
+        self.complete = len(pool) == len(active)  # no model left out of the pool
+        for i in pool.astype(np.int64):
             table = prune(cost_table(instance, int(i), options.bandwidth), self.limit)
             if len(table) > 1:
                 models.append(int(i))
                 tables.append(table)
         self.models = np.array(models, dtype=np.int64)
         self.tables = tables
+        # c_t with n = 0 barred: a model of a route serves at least one user.
+        self._served_only = [np.concatenate(([np.inf], t[1:])) for t in tables]
         self.n = len(self.models)
         self.load = load_matrix(instance, self.models, options.reuse_blocks)
         self.end = self.n  # the column of the schedule's end
@@ -154,7 +162,34 @@ class Problem:
         rank = np.argsort(np.take_along_axis(both, near, 1), axis=1, kind="stable")
         return np.take_along_axis(near, rank, 1)
 
+    def upper_bound(self) -> int:
+        """Return a proven bound on the users served: a knapsack with cheapest loads.
+
+        Every used model i is loaded after some other model or the empty GPU, so
+        the time of a schedule is at least sum over used i of c_i(n_i) + Lmin_i,
+        Lmin_i = min_{a != i} L(a, i), and the first pays L(empty, i) - Lmin_i
+        more. The most users whose least such sum meets T bounds every schedule.
+        Valid only when every model that can serve anyone is a candidate (no pool
+        cut): the caller checks ``complete``.
+        """
+        n = self.n
+        into = self.load[:, :n].copy()
+        into[1:][np.arange(n), np.arange(n)] = np.inf  # no model follows itself
+        cheapest = into.min(axis=0)
+        prof = np.array([0.0])
+        for t, table in enumerate(self.tables):
+            paid = np.concatenate(([0.0], table[1:] + cheapest[t]))
+            prof = prune(min_plus_full(prof, paid), self.limit)
+        # The first used model loads from the empty GPU: at least this much more.
+        first = float(np.min(self.load[0, :n] - cheapest)) if n else 0.0
+        prof[1:] += max(first, 0.0)
+        return len(prune(prof, self.limit)) - 1
+
     # -- profiles -------------------------------------------------------------
+    def extend(self, prof: np.ndarray, t: int) -> np.ndarray:
+        """Return K_{S + t} from K_S: min-plus with c_t at n >= 1, pruned at T."""
+        return prune(min_plus_full(prof, self._served_only[t]), self.limit)
+
     def profile(self, members: list[int]) -> np.ndarray:
         """Return K_S for S = ``members`` (any order), building missing prefixes."""
         key = 0
@@ -170,7 +205,7 @@ class Problem:
             key |= 1 << t
             nxt = self._cache.get(key)
             if nxt is None:
-                nxt = prune(min_plus(prof, self.tables[t], start=1)[0], self.limit)
+                nxt = self.extend(prof, t)
                 self._cache[key] = nxt
             prof = nxt
         return prof
@@ -183,7 +218,7 @@ class Problem:
         base = self._cache.get(key)
         if base is None:
             base = self.profile(members)
-        out = prune(min_plus(base, self.tables[extra], start=1)[0], self.limit)
+        out = self.extend(base, extra)
         self._cache[key | 1 << extra] = out
         return out
 
@@ -192,9 +227,9 @@ class Problem:
         n = len(order)
         pre, suf = [np.array([0.0])], [np.array([0.0])]
         for t in order:
-            pre.append(prune(min_plus(pre[-1], self.tables[t], start=1)[0], self.limit))
+            pre.append(self.extend(pre[-1], t))
         for t in reversed(order):
-            suf.append(prune(min_plus(suf[-1], self.tables[t], start=1)[0], self.limit))
+            suf.append(self.extend(suf[-1], t))
         out = []
         for i in range(n):
             a, b = pre[i], suf[n - 1 - i]

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from instances.generators import general, tiny
 from instances.timing import Bandwidth
-from solvers import registry, search
+from solvers import registry, search, search_core
 from solvers.result import Options, Status
 from solvers.search_core import Problem
 from solvers.search_moves import best_or_opt, best_two_opt, local_search, make_route
@@ -136,12 +136,13 @@ settings_tiny = settings(
     bandwidth=bandwidths,
 )
 def test_search_between_greedy_and_optimum(seed, kind, reuse, bandwidth):
-    """Tests greedy <= search <= bruteforce; optimal claims only at the optimum."""
+    """Tests greedy <= search <= bruteforce <= bound; optimal only at the optimum."""
     instance = tiny.generate(seed, kind)
     options = Options(reuse_blocks=reuse, bandwidth=bandwidth, iterations=20)
     result = registry.run("search", instance, options)  # run() checks feasibility
     best = registry.run("bruteforce", instance, options).served
     assert registry.run("greedy", instance, options).served <= result.served <= best
+    assert result.bound >= best  # the knapsack bound with cheapest loads is valid
     if result.status is Status.OPTIMAL:
         assert result.served == best
 
@@ -173,6 +174,16 @@ def test_local_search_never_worsens():
         assert local_search(problem, start, rng, neighbours).score >= start.score
 
 
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_small_pool_keeps_greedy_models(monkeypatch, seed):
+    """Tests that with the pool cut to 3 candidates search still serves >= greedy."""
+    monkeypatch.setattr(search_core, "DENSE_LIMIT", 3)
+    instance = general.generate(seed=seed, profile="rtx4090-hdd")  # 80 x 25
+    result = registry.run("search", instance, Options(iterations=5))
+    assert result.served >= registry.run("greedy", instance).served
+    assert result.info["models"] < 25  # the pool really was cut
+
+
 @pytest.mark.parametrize("seed", [0, 7])
 def test_same_seed_and_budget_give_the_same_schedule(seed):
     """Tests determinism: two runs with one seed and iteration budget agree."""
@@ -182,6 +193,15 @@ def test_same_seed_and_budget_give_the_same_schedule(seed):
     second = registry.run("search", instance, options)
     assert first.schedule == second.schedule
     assert first.info["iterations"] == second.info["iterations"]
+
+
+def test_bound_is_exact_without_reuse():
+    """Tests that without reuse the bound is the optimum: every load is a cold one."""
+    # Lmin_i = L(empty, i) then, so the knapsack is the independent-loading DP.
+    instance = general.generate(num_users=40, num_models=10, seed=5)
+    options = Options(reuse_blocks=False, iterations=3)
+    result = registry.run("search", instance, options)
+    assert result.bound == registry.run("independent", instance, options).served
 
 
 def test_search_honours_no_reuse_and_equal_bandwidth():
