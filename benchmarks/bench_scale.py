@@ -180,9 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3, help="runs per step (3)")
     parser.add_argument("--dir", type=Path, help="where instance files are kept")
     parser.add_argument("--huge", action="store_true", help="also 10x K and I once")
-    parser.add_argument(
-        "--skip-general", action="store_true", help="BLS instance only"
-    )
+    parser.add_argument("--skip-general", action="store_true", help="BLS instance only")
     args = parser.parse_args(argv)
     folder = args.dir or Path(tempfile.gettempdir()) / "partialloading-bench-scale"
     folder.mkdir(parents=True, exist_ok=True)
