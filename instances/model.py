@@ -15,10 +15,14 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections import deque
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Any
 
 import numpy as np
+
+from instances import derive
 
 FORMAT = "partialloading/instance@1"
 
@@ -32,17 +36,42 @@ def meets(end_s: float, deadline_s: float) -> bool:
     return end_s <= deadline_s * (1.0 + DEADLINE_RTOL)
 
 
+# Valid ranges beyond "finite and > 0" (spec section 1, docs/instances.md). They keep
+# every derived number finite in float64 and every time, scaled to CP-SAT's 1 us
+# units, inside int64: 1e9 s is 1e15 units, below the 2**50 horizon it accepts.
+MAX_SECONDS = 1e9
+"""Largest deadline, slot, compute constant, upload time or model load time (s)."""
+MAX_SLOTS = 10**9
+"""Largest slot count T = deadline_s / slot_s (slotted methods count in int64)."""
+MAX_BATCH = 10**9
+"""Largest max_batch (numpy batch counts are int64)."""
+
+
 def _number(path: str, value: Any) -> float:
     """Return ``value`` as a float; refuse bools, strings and non-finite values.
 
     Numpy scalars are accepted (generators produce them) and stored as floats,
     so every record holds plain Python numbers that JSON can write.
     """
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+    kind = type(value)
+    # float and int first: the ABC test of numbers.Real is slow.
+    if (kind is not float and kind is not int) and (
+        isinstance(value, bool) or not isinstance(value, numbers.Real)
+    ):
         raise ValueError(f"{path}: expected a number, got {value!r}")
-    if not math.isfinite(value):
-        raise ValueError(f"{path}: must be finite, got {value!r}")
-    return float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an integer too large for a float
+        number = math.inf
+    if not math.isfinite(number):
+        raise ValueError(f"{path}: must be finite, got {_short(value)}")
+    return number
+
+
+def _short(value: Any) -> str:
+    """Return ``repr(value)``, shortened for huge integers (one readable line)."""
+    text = repr(value)
+    return text if len(text) <= 40 else f"{text[:12]}...({len(text)} digits)"
 
 
 def _positive(path: str, value: Any) -> float:
@@ -59,6 +88,24 @@ def _nonnegative(path: str, value: Any) -> float:
     return number
 
 
+def _seconds(check: Any) -> Any:
+    """Return ``check`` with the upper bound MAX_SECONDS added (times in seconds)."""
+
+    def bounded(path: str, value: Any) -> float:
+        number = check(path, value)
+        if number > MAX_SECONDS:
+            raise ValueError(
+                f"{path}: must be at most {MAX_SECONDS:g} s, got {value!r}"
+            )
+        return number
+
+    return bounded
+
+
+_positive_seconds = _seconds(_positive)
+_nonnegative_seconds = _seconds(_nonnegative)
+
+
 def _set_numbers(record: Any, check: Any, *names: str) -> None:
     """Validate the numeric fields ``names`` of a frozen record with ``check``."""
     for name in names:
@@ -68,6 +115,21 @@ def _set_numbers(record: Any, check: Any, *names: str) -> None:
 def _identifier(path: str, value: Any) -> None:
     if not isinstance(value, str) or not value:
         raise ValueError(f"{path}: expected a non-empty string, got {value!r}")
+
+
+def trusted(cls: type, *columns: list) -> tuple:
+    """Return records of ``cls`` built from field ``columns`` without their checks.
+
+    Only for values already checked and normalised column-wise
+    (:mod:`instances.columns`): floats as ``float``, ids as ``str``, a model's
+    blocks as a tuple, ``max_batch`` as ``int``. Each field is set through its
+    slot with one C-level ``map`` per column.
+    """
+    count = len(columns[0]) if columns else 0
+    records = list(map(object.__new__, repeat(cls, count)))
+    for name, column in zip(cls.__match_args__, columns, strict=True):
+        deque(map(getattr(cls, name).__set__, records, column), maxlen=0)
+    return tuple(records)
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,14 +181,18 @@ class Model:
             raise ValueError("blocks: a model needs at least one block")
         for b, block in enumerate(self.blocks):
             _identifier(f"blocks[{b}]", block)
-        _set_numbers(self, _nonnegative, "mu_s", "beta_s")
+        _set_numbers(self, _nonnegative_seconds, "mu_s", "beta_s")
         if (
             isinstance(self.max_batch, bool)
             or not isinstance(self.max_batch, numbers.Integral)
             or self.max_batch < 1
         ):
             raise ValueError(
-                f"max_batch: must be an integer >= 1, got {self.max_batch!r}"
+                f"max_batch: must be an integer >= 1, got {_short(self.max_batch)}"
+            )
+        if self.max_batch > MAX_BATCH:
+            raise ValueError(
+                f"max_batch: must be at most {MAX_BATCH:.0e}, got {self.max_batch!r}"
             )
         object.__setattr__(self, "max_batch", int(self.max_batch))
 
@@ -150,7 +216,7 @@ class User:
         _identifier("model", self.model)
         _set_numbers(self, _positive, "data_bits", "spectral_efficiency")
         if self.deadline_s is not None:
-            _set_numbers(self, _positive, "deadline_s")
+            _set_numbers(self, _positive_seconds, "deadline_s")
 
     @property
     def p(self) -> float:
@@ -205,86 +271,125 @@ class Instance:
     upload_s: np.ndarray = field(init=False, repr=False, compare=False)
     user_deadline: np.ndarray = field(init=False, repr=False, compare=False)
     model_users: tuple[np.ndarray, ...] = field(init=False, repr=False, compare=False)
+    _active: np.ndarray = field(init=False, repr=False, compare=False)
+    _any_deadline: bool = field(init=False, repr=False, compare=False)
     _cache: dict = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        # Vectorised (issue 13): a problem found column-wise is worded by the
+        # per-record walk of ``_reference_error``, so messages name the path.
         _identifier("name", self.name)
-        _set_numbers(self, _positive, "deadline_s", "slot_s", "bandwidth_hz")
+        _set_numbers(self, _positive_seconds, "deadline_s", "slot_s")
+        _set_numbers(self, _positive, "bandwidth_hz")
+        if self.deadline_s > MAX_SLOTS * self.slot_s:
+            raise ValueError(
+                f"slot_s: deadline_s / slot_s is {self.deadline_s / self.slot_s:.3g}"
+                f" slots, over the limit of {MAX_SLOTS:.0e}"
+            )
         if not isinstance(self.loading, Loading):
             raise ValueError("loading: expected a Loading record")
         for attr in ("blocks", "models", "users"):
             object.__setattr__(self, attr, tuple(getattr(self, attr)))
         set_ = object.__setattr__
-        set_(self, "block_index", self._index("blocks", self.blocks))
-        set_(self, "model_index", self._index("models", self.models))
-        set_(self, "user_index", self._index("users", self.users))
+        for attr, kind in (("block_index", "blocks"), ("model_index", "models")):
+            ids = [record.id for record in getattr(self, kind)]
+            table = derive.index(ids)
+            if table is None:
+                raise ValueError(derive.first_duplicate(kind, ids))
+            set_(self, attr, table)
+        found = derive.model_block_indices(
+            [m.blocks for m in self.models], self.block_index
+        )
+        if found is None:
+            raise ValueError(self._reference_error())
+        flat, starts = found
+        user_ids = [u.id for u in self.users]
+        user_index = derive.index(user_ids)
+        if user_index is None:
+            raise ValueError(derive.first_duplicate("users", user_ids))
+        set_(self, "user_index", user_index)
+        umodel = derive.lookup([u.model for u in self.users], self.model_index)
+        if len(umodel) and umodel.min() < 0:
+            raise ValueError(self._reference_error())
+        self._derive(flat, starts, umodel)
 
+    def _reference_error(self) -> str:
+        """Return the message of the first unknown or repeated reference."""
         for i, model in enumerate(self.models):
             seen: set[str] = set()
             for b, block in enumerate(model.blocks):
                 if block not in self.block_index:
-                    raise ValueError(
-                        f'models[{i}].blocks[{b}]: unknown block "{block}"'
-                    )
+                    return f'models[{i}].blocks[{b}]: unknown block "{block}"'
                 if block in seen:
-                    raise ValueError(
-                        f'models[{i}].blocks[{b}]: block "{block}" listed twice'
-                    )
+                    return f'models[{i}].blocks[{b}]: block "{block}" listed twice'
                 seen.add(block)
         for k, user in enumerate(self.users):
             if user.model not in self.model_index:
-                raise ValueError(f'users[{k}].model: unknown model "{user.model}"')
+                return f'users[{k}].model: unknown model "{user.model}"'
+        raise AssertionError("_reference_error called on valid references")
 
+    def _derive(self, flat: np.ndarray, starts: np.ndarray, umodel: np.ndarray) -> None:
+        """Compute the derived arrays and refuse times beyond MAX_SECONDS."""
+        set_ = object.__setattr__
+        users = self.users
         sizes = np.array([b.size_bytes for b in self.blocks], dtype=float)
-        blocks = tuple(
-            np.array([self.block_index[b] for b in m.blocks], dtype=np.int64)
-            for m in self.models
-        )
-        umodel = np.array(
-            [self.model_index[u.model] for u in self.users], dtype=np.int64
-        )
-        p = np.array([u.p for u in self.users], dtype=float)
-        upload = p / self.bandwidth_hz
+        bits = np.array([u.data_bits for u in users], dtype=float)
+        rate = np.array([u.spectral_efficiency for u in users], dtype=float)
+        own = [u.deadline_s for u in users]
+        any_own = any(d is not None for d in own)
         deadline = np.array(
-            [
-                self.deadline_s if u.deadline_s is None else u.deadline_s
-                for u in self.users
-            ],
+            [self.deadline_s if d is None else d for d in own] if any_own else [],
             dtype=float,
         )
-        # Users of each model by ascending p_k (Theorem 2.1), ties by index.
-        order = np.lexsort((np.arange(len(self.users)), p))
-        by_model = tuple(order[umodel[order] == i] for i in range(len(self.models)))
+        if not any_own:
+            deadline = np.full(len(users), self.deadline_s)
+        with np.errstate(over="ignore", invalid="ignore"):
+            p = bits / rate  # the same float as User.p
+            upload = p / self.bandwidth_hz
+            per_byte = self.loading.seconds_per_byte
+            model_bytes = derive.segment_sums(sizes[flat], starts)
+            block_load = sizes * per_byte
+            model_load = model_bytes * per_byte
+        self._refuse_long(upload, block_load, model_load)
+        by_model, counts = derive.users_by_model(umodel, p, len(self.models))
         set_(self, "block_sizes", sizes)
-        set_(self, "model_blocks", blocks)
-        model_bytes = np.array([sizes[b].sum() for b in blocks], dtype=float)
+        set_(self, "model_blocks", derive.split(flat, starts))
         set_(self, "model_bytes", model_bytes)
         set_(self, "user_model", umodel)
         set_(self, "user_p", p)
         set_(self, "upload_s", upload)
         set_(self, "user_deadline", deadline)
         set_(self, "model_users", by_model)
+        set_(self, "_active", np.flatnonzero(counts).astype(np.int64))
+        set_(self, "_any_deadline", any_own)
         set_(self, "_cache", {})
-        for array in (
-            sizes,
-            model_bytes,
-            umodel,
-            p,
-            upload,
-            deadline,
-            *blocks,
-            *by_model,
-        ):
+        for array in (sizes, model_bytes, umodel, p, upload, deadline, self._active):
             array.flags.writeable = False
 
-    @staticmethod
-    def _index(kind: str, records: tuple) -> dict[str, int]:
-        index: dict[str, int] = {}
-        for n, record in enumerate(records):
-            if record.id in index:
-                raise ValueError(f'{kind}[{n}].id: duplicate id "{record.id}"')
-            index[record.id] = n
-        return index
+    def _refuse_long(
+        self, upload: np.ndarray, block_load: np.ndarray, model_load: np.ndarray
+    ) -> None:
+        """Refuse an upload or load time over MAX_SECONDS, naming the record."""
+        k = derive.first_over(upload, MAX_SECONDS)
+        if k is not None:
+            raise ValueError(
+                f"users[{k}]: upload time data_bits / (spectral_efficiency * "
+                f"bandwidth_hz) is {upload[k]:.3g} s, over the limit of "
+                f"{MAX_SECONDS:g} s"
+            )
+        j = derive.first_over(block_load, MAX_SECONDS)
+        if j is not None:
+            raise ValueError(
+                f"blocks[{j}].size_bytes: loading the block takes "
+                f"{block_load[j]:.3g} s at the loading rates, over the limit of "
+                f"{MAX_SECONDS:g} s"
+            )
+        i = derive.first_over(model_load, MAX_SECONDS)
+        if i is not None:
+            raise ValueError(
+                f"models[{i}].blocks: loading them takes {model_load[i]:.3g} s, "
+                f"over the limit of {MAX_SECONDS:g} s"
+            )
 
     # -- sizes ---------------------------------------------------------------
     @property
@@ -302,7 +407,7 @@ class Instance:
     @property
     def has_user_deadlines(self) -> bool:
         """Return whether any user overrides the common deadline."""
-        return any(u.deadline_s is not None for u in self.users)
+        return self._any_deadline
 
     # -- derived structure, computed on first use ------------------------------
     def incidence(self) -> np.ndarray:
@@ -352,10 +457,7 @@ class Instance:
 
     def active_models(self) -> np.ndarray:
         """Return the indices of models requested by at least one user."""
-        return np.array(
-            [i for i, users in enumerate(self.model_users) if len(users)],
-            dtype=np.int64,
-        )
+        return self._active.copy()
 
     def to_dict(self) -> dict[str, Any]:
         """Return the instance as a JSON-ready dict in the spec's format."""
