@@ -46,6 +46,10 @@ MAX_SLOTS = 10**9
 MAX_BATCH = 10**9
 """Largest max_batch (numpy batch counts are int64)."""
 
+# Up to this many models the I x I sharing matrices are built (at most 32 MB each);
+# beyond, methods ask for one row at a time (Instance.new_bytes_row).
+DENSE_MODELS = 2000
+
 
 def _number(path: str, value: Any) -> float:
     """Return ``value`` as a float; refuse bools, strings and non-finite values.
@@ -450,6 +454,45 @@ class Instance:
             out.flags.writeable = False
             self._cache[key] = out
         return self._cache[key]
+
+    def new_bytes_row(self, previous: int | None, reuse_blocks: bool = True):
+        """Return ``new_bytes(reuse_blocks)[previous + 1]`` without the I x I matrix.
+
+        The bytes each model loads after ``previous`` (None: the empty GPU), from
+        the models sharing ``previous``'s blocks: O(size of those blocks' model
+        lists) per call instead of O(I^2) memory (issue 13). Up to DENSE_MODELS
+        models the row of the (cached) matrix is returned: the two agree exactly
+        for integer block sizes, but may differ in the last bit for fractional
+        ones (the matrix product adds in another order).
+        """
+        if self.num_models <= DENSE_MODELS:
+            return self.new_bytes(reuse_blocks)[0 if previous is None else previous + 1]
+        if previous is None:
+            return self.model_bytes.copy()
+        if not reuse_blocks:
+            out = self.model_bytes.copy()
+            out[previous] = 0.0
+            return out
+        if "block_owners" not in self._cache:
+            flat = np.concatenate(self.model_blocks)
+            starts = np.concatenate(([0], np.cumsum(list(map(len, self.model_blocks)))))
+            self._cache["block_owners"] = derive.block_owners(
+                flat, starts, self.num_blocks
+            )
+        owners, ptr = self._cache["block_owners"]
+        blocks = self.model_blocks[previous]
+        counts = ptr[blocks + 1] - ptr[blocks]
+        # Positions ptr[j] .. ptr[j+1]-1 of every block j of ``previous``.
+        at = np.repeat(ptr[blocks] - np.cumsum(counts) + counts, counts)
+        at += np.arange(len(at))
+        common = np.bincount(
+            owners[at],
+            weights=np.repeat(self.block_sizes[blocks], counts),
+            minlength=self.num_models,
+        )
+        out = np.maximum(self.model_bytes - common, 0.0)
+        out[previous] = 0.0
+        return out
 
     def users_of(self, model: int) -> np.ndarray:
         """Return the users requesting ``model``, by ascending upload time."""
