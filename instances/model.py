@@ -355,6 +355,12 @@ class Instance:
             block_load = sizes * per_byte
             model_load = model_bytes * per_byte
         self._refuse_long(upload, block_load, model_load)
+        tiny = np.flatnonzero((p <= 0) | (upload <= 0))
+        if len(tiny):  # bandwidth shares p / sum(p) would be 0 / 0
+            raise ValueError(
+                f"users[{tiny[0]}]: upload time data_bits / (spectral_efficiency * "
+                "bandwidth_hz) underflows to 0 s"
+            )
         by_model, counts = derive.users_by_model(umodel, p, len(self.models))
         set_(self, "block_sizes", sizes)
         set_(self, "model_blocks", derive.split(flat, starts))
