@@ -18,17 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from instances.model import (
-    FORMAT,
-    MAX_BATCH,
-    MAX_SECONDS,
-    Block,
-    Instance,
-    Loading,
-    Model,
-    User,
-    trusted,
-)
+from instances.model import FORMAT, Block, Instance, Loading, Model, User
+from instances.values import MAX_BATCH, MAX_SECONDS, trusted
 
 _TOP = {"format", "name", "deadline_s", "slot_s", "bandwidth_hz", "loading"}
 _TOP |= {"blocks", "models", "users"}

@@ -19,7 +19,8 @@ import numpy as np
 
 from instances.generators import profile as profiles
 from instances.generators.resnet import layer_bytes
-from instances.model import MAX_SECONDS, MAX_SLOTS, Block, Instance, Model, User
+from instances.model import Block, Instance, Model, User
+from instances.values import MAX_SECONDS, MAX_SLOTS
 
 RADIUS_M = 250.0
 MIN_DISTANCE_M = 1.0
@@ -60,8 +61,8 @@ def check(
 ) -> None:
     """Raise ValueError naming the first parameter out of range.
 
-    Beyond the instance's own ranges (:data:`instances.model.MAX_SECONDS`,
-    :data:`~instances.model.MAX_SLOTS`), sizes are capped at MAX_USERS and
+    Beyond the instance's own ranges (:data:`instances.values.MAX_SECONDS`,
+    :data:`~instances.values.MAX_SLOTS`), sizes are capped at MAX_USERS and
     MAX_MODELS: the largest instance benchmarked (benchmarks/bench_scale.py),
     whose file (about 280 MB) stays below the read cap of instance files.
     """
