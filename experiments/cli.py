@@ -1,17 +1,21 @@
-"""The ``partialloading experiment NAME`` command.
+"""Experiments by name: their modules, their configs, and how one is run.
 
-Loads ``experiments/configs/NAME.toml`` (or ``--config FILE``), builds a
-:class:`experiments.context.RunContext` from the options, creates ``--out DIR``
-and calls ``run(config, out, ctx)`` of the experiment's module. This module stays
-light: the experiment modules import matplotlib, Dask and the solvers themselves.
+The ``partialloading experiment NAME`` command (``partialloading/commands/
+experiment.py``) parses the options, loads ``experiments/configs/NAME.toml`` (or
+``--config FILE``) with :func:`load_config`, builds a
+:class:`experiments.context.RunContext` and calls :func:`run_experiment`. This
+module stays light: the experiment modules import matplotlib, Dask and the
+solvers themselves.
 """
 
 from __future__ import annotations
 
-import argparse
 import importlib
-import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from experiments.context import RunContext
 
 # Experiment name -> module exposing run(config, out, ctx).
 EXPERIMENTS = {
@@ -25,93 +29,6 @@ EXPERIMENTS = {
 }
 
 CONFIGS = Path(__file__).resolve().parent / "configs"
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {text!r}")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not 0 < value < float("inf"):
-        raise argparse.ArgumentTypeError(f"must be finite and > 0, got {text!r}")
-    return value
-
-
-def add_arguments(sub) -> None:
-    """Add the ``experiment`` command to the subparsers ``sub``."""
-    parser = sub.add_parser(
-        "experiment",
-        help="run an experiment campaign (figures, scaling, verification)",
-        description="Run an experiment; results go to DIR/results.csv (resumable: "
-        "re-running skips finished rows), plots and DIR/report.md.",
-    )
-    parser.add_argument(
-        "name",
-        choices=list(EXPERIMENTS),
-        metavar="NAME",
-        help="one of: " + ", ".join(EXPERIMENTS),
-    )
-    parser.add_argument(
-        "--config",
-        metavar="FILE",
-        help="TOML config (default experiments/configs/NAME.toml)",
-    )
-    parser.add_argument(
-        "--quick",
-        action="store_true",
-        help="use the config's [quick] sizes (a minute or two)",
-    )
-    parser.add_argument(
-        "--workers",
-        type=_positive_int,
-        metavar="N",
-        help="worker processes (default all cores; 1 = this process)",
-    )
-    where = parser.add_mutually_exclusive_group()
-    where.add_argument(
-        "--dask",
-        choices=["local"],
-        help="run on a Dask LocalCluster of --workers processes",
-    )
-    where.add_argument(
-        "--scheduler", metavar="ADDRESS", help="run on the Dask scheduler at ADDRESS"
-    )
-    parser.add_argument(
-        "--instances",
-        type=_positive_int,
-        metavar="N",
-        help="instances per point (overrides the config)",
-    )
-    parser.add_argument(
-        "--seed",
-        type=int,
-        metavar="S",
-        help="base generator seed (overrides the config; default 0)",
-    )
-    parser.add_argument(
-        "--time-limit",
-        type=_positive_float,
-        metavar="S",
-        help="time limit per run in seconds (overrides the config)",
-    )
-    parser.add_argument(
-        "--realizations",
-        type=_positive_int,
-        metavar="N",
-        help="channel realizations per point (overrides the config)",
-    )
-    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
-    parser.add_argument("--out", required=True, metavar="DIR", help="output directory")
 
 
 def load_config(name: str, path: str | None = None) -> dict:
@@ -130,32 +47,8 @@ def load_config(name: str, path: str | None = None) -> dict:
         raise InputError(f"config: {file}: {error}") from None
 
 
-def run(args: argparse.Namespace) -> int:
-    """Run the experiment named by ``args``; return the exit status (130: Ctrl-C)."""
-    from experiments.context import RunContext
-
-    config = load_config(args.name, args.config)
-    ctx = RunContext(
-        name=args.name,
-        quick=args.quick,
-        scheduler=args.scheduler or args.dask,
-        seed=args.seed if args.seed is not None else int(config.get("seed", 0)),
-        instances=args.instances,
-        time_limit=args.time_limit,
-        realizations=args.realizations,
-        progress=not args.no_progress,
-        **({"workers": args.workers} if args.workers else {}),
-    )
-    out = Path(args.out)
+def run_experiment(name: str, config: dict, out: Path, ctx: RunContext) -> None:
+    """Create ``out`` and run experiment ``name`` with ``config`` and ``ctx``."""
     out.mkdir(parents=True, exist_ok=True)
-    module = importlib.import_module(EXPERIMENTS[args.name])
-    try:
-        module.run(config, out, ctx)
-    except KeyboardInterrupt:
-        print(
-            f"partialloading: {args.name} interrupted; results so far in {out}",
-            file=sys.stderr,
-        )
-        return 130
-    print(f"{args.name}: results in {out}")
-    return 0
+    module = importlib.import_module(EXPERIMENTS[name])
+    module.run(config, out, ctx)

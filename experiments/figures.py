@@ -32,9 +32,10 @@ import numpy as np
 from experiments import plots, stats
 from experiments.context import RunContext, resolve
 from experiments.runner import Task, run_tasks
+from solvers.registry import names
 
 # Methods that search and honour a time limit.
-SEARCHERS = frozenset({"exhaustive", "bruteforce", "milp", "cpsat", "cpsat-seq"})
+SEARCHERS = frozenset(names(time_limit=True))
 # Statuses whose served count is a valid schedule (time_limit: the incumbent).
 SCORED = frozenset({"optimal", "feasible", "time_limit"})
 

@@ -35,9 +35,9 @@ import numpy as np
 from experiments import plots, stats
 from experiments.context import RunContext, resolve
 from experiments.runner import Task, run_tasks
-from solvers.registry import METHODS
+from solvers.registry import METHODS, names
 
-SEARCHERS = frozenset({"exhaustive", "bruteforce", "milp", "cpsat", "cpsat-seq"})
+SEARCHERS = frozenset(names(time_limit=True))  # methods that honour a time limit
 
 
 def _solved(row: dict) -> bool:

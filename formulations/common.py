@@ -18,18 +18,25 @@ any             yes, bound met   ``optimal`` (bound == served is a proof,
 ``ERROR``       --               ``error``
 ==============  ===============  =====================================
 
-This module imports no solver package.
+This module imports no solver package (the fast methods of
+:func:`best_fast_schedule` are imported when it runs).
 """
 
 from __future__ import annotations
 
+import importlib
 import math
 from enum import Enum
+from typing import TYPE_CHECKING
 
-import numpy as np
-
-from instances.model import Instance, meets
+from instances.schedule import Schedule, evaluate
+from instances.timing import fits_alone
 from solvers.result import Options, Status
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from instances.model import Instance
 
 # A solver's objective bound is a float; the objective (users served) is an
 # integer, so floor(bound + BOUND_TOL) is a valid integer bound that does not
@@ -86,22 +93,34 @@ def final_status(
 def servable(instance: Instance, options: Options) -> np.ndarray:
     """Return a (K,) bool mask of the users that some feasible schedule could serve.
 
-    A batch of model i holding user k ends no earlier than
-
-        V(bytes of i) + upload_k + mu_i + beta_i,
-
-    because every block of i was loaded in that batch or an earlier one (once
-    each, with or without reuse), the batch uploads at least k's data (p_k / B,
-    or r p_k / B with r equal sub-channels) and computes at least one user. A
-    user for whom even this bound misses the deadline can be fixed unserved.
+    See :func:`instances.timing.fits_alone`: a user whose batch cannot meet its
+    deadline even alone, right after its model's cold load, can be fixed unserved.
     """
-    upload = instance.upload_s * (options.bandwidth.channels or 1)
-    load = np.array([instance.loading.time(b) for b in instance.model_bytes])
-    mu = np.array([m.mu_s for m in instance.models])
-    beta = np.array([m.beta_s for m in instance.models])
-    model = instance.user_model
-    earliest = load[model] + upload + mu[model] + beta[model]
-    return np.array(
-        [meets(t, d) for t, d in zip(earliest, instance.user_deadline, strict=True)],
-        dtype=bool,
-    )
+    return fits_alone(instance, options.bandwidth)
+
+
+# Fast methods tried by best_fast_schedule, in order; each refuses what it
+# cannot do (dp: BLS with a common deadline; greedy, gemel: a common deadline).
+FAST_METHODS = ("solvers.dp", "solvers.greedy", "solvers.gemel")
+
+
+def best_fast_schedule(instance: Instance, options: Options) -> tuple[Schedule, str]:
+    """Return the schedule serving the most users among the fast methods, and its name.
+
+    Used by the solver-based formulations so that a time-limited run never
+    returns fewer served users than a fast method would (a solver's incumbent
+    at a limit can be far worse). Each schedule is checked by the evaluator;
+    the empty schedule (name ``"empty"``) is the fallback.
+    """
+    best = Schedule((), options.reuse_blocks, options.bandwidth)
+    best_name, best_served = "empty", 0
+    for module in FAST_METHODS:
+        method = importlib.import_module(module)
+        if method.supports(instance, options) is not None:
+            continue
+        schedule = method.solve(instance, options).schedule
+        evaluation = evaluate(instance, schedule)
+        if evaluation.feasible and evaluation.served > best_served:
+            best, best_name = schedule, module.rpartition(".")[2]
+            best_served = evaluation.served
+    return best, best_name

@@ -57,9 +57,7 @@ def _candidates(instance: Instance, options: Options, rounding: Rounding):
     )
     load = rounding.cost(seconds)
     deadline = rounding.deadline(instance.user_deadline)
-    upload = instance.upload_s
-    if not options.bandwidth.is_optimal:
-        upload = upload * options.bandwidth.channels
+    upload = options.bandwidth.alone(instance.upload_s)
     users: dict[int, list[int]] = {}
     for i in instance.active_models():
         i = int(i)
@@ -109,7 +107,7 @@ def build(instance: Instance, options: Options, rounding: Rounding) -> Built:
     deadline = rounding.deadline(instance.user_deadline)
     horizon = int(max((deadline[k] for ks in users.values() for k in ks), default=0))
     equal = options.bandwidth.channels
-    upload = rounding.cost(instance.upload_s * (equal or 1))
+    upload = rounding.cost(options.bandwidth.alone(instance.upload_s))
     mu = {i: rounding.cost(instance.models[i].mu_s) for i in models}
     beta = {i: rounding.cost(instance.models[i].beta_s) for i in models}
     if equal is None:

@@ -19,7 +19,6 @@ the two models' variables correspond one to one (same builder, other constants).
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,9 +26,10 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.sat.python import cp_model
 
-from formulations.common import End, final_status
-from instances.model import DEADLINE_RTOL, Instance
+from formulations.common import End, final_status, integer_bound
+from instances.model import Instance
 from instances.schedule import Schedule, evaluate
+from instances.timing import effective_deadline
 from solvers.result import Options, Outcome, Status
 
 RESOLUTION_S = 1e-6
@@ -63,15 +63,15 @@ class Rounding:
     def deadline(self, seconds):
         """Return deadlines in units: rounded down (conservative) or up (optimistic).
 
-        The optimistic deadline includes the evaluator's relative tolerance
-        (``instances.model.meets``) and one spare unit, so that it relaxes the
+        The optimistic deadline is the evaluator's effective deadline
+        (``instances.timing.meets``) plus one spare unit, so that it relaxes the
         evaluator's test, float noise included.
         """
-        units = np.asarray(seconds, dtype=float) / self.resolution_s
         if self.optimistic:
-            out = np.ceil(units * (1.0 + DEADLINE_RTOL)) + 1
+            units = effective_deadline(np.asarray(seconds, dtype=float))
+            out = np.ceil(units / self.resolution_s) + 1
         else:
-            out = np.floor(units)
+            out = np.floor(np.asarray(seconds, dtype=float) / self.resolution_s)
         out = out.astype(np.int64)
         return int(out) if out.ndim == 0 else out
 
@@ -183,7 +183,7 @@ def _bound(solver: cp_model.CpSolver, status: int) -> int | None:
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     # The objective is integral: a bound of 7.9999 still proves 7 is the maximum.
-    return math.floor(solver.best_objective_bound + 1e-6)
+    return integer_bound(solver.best_objective_bound)
 
 
 def greedy_hint(instance: Instance, options: Options) -> Schedule | None:

@@ -1,48 +1,14 @@
-"""The ``export`` command: write the MILP of P2 as an LP or MPS file for other solvers.
+"""Write the MILP of P2 as an LP or MPS file for other solvers.
 
-    partialloading export INSTANCE -o FILE [--format lp|mps] [--no-reuse]
-                          [--bandwidth optimal|equal:R]
-
-The file is Pyomo's writer output with symbolic labels, so variables read
-``x(3_17)`` (position 3, user index 17), ``z(n_i)``, ``u(n_g)``, ``C(n)``, as in
-docs/formulations-milp.md. Times are in milliseconds. Pyomo is imported only
-when the command runs.
+The ``partialloading export`` command (``partialloading/commands/export.py``)
+calls :func:`export`. The file is Pyomo's writer output with symbolic labels, so
+variables read ``x(3_17)`` (position 3, user index 17), ``z(n_i)``, ``u(n_g)``,
+``C(n)``, as in docs/formulations-milp.md. Times are in milliseconds. Pyomo is
+imported only when :func:`export` runs. An LP file maximises the number
+served; an MPS file minimises its negation (see :func:`export`).
 """
 
 from __future__ import annotations
-
-import argparse
-
-
-def add_arguments(sub) -> None:
-    """Register the ``export`` sub-command on the ``partialloading`` parser."""
-    parser = sub.add_parser(
-        "export",
-        help="write the MILP model as LP or MPS",
-        description="Write the batch-position MILP of P2 (formulations/milp.py) for "
-        "other solvers. Variables x(n_k), z(n_i), u(n_g), C(n); times in ms.",
-    )
-    parser.add_argument("instance", metavar="INSTANCE")
-    parser.add_argument(
-        "--format",
-        choices=("lp", "mps"),
-        default=None,
-        help="file format (default: from the file name's extension)",
-    )
-    parser.add_argument(
-        "-o", "--out", required=True, metavar="FILE", help="output file"
-    )
-    parser.add_argument(
-        "--no-reuse",
-        action="store_true",
-        help="model independent loading (no block reuse)",
-    )
-    parser.add_argument(
-        "--bandwidth",
-        default="optimal",
-        metavar="optimal|equal:R",
-        help="optimal split (eq. 12) or R equal sub-channels",
-    )
 
 
 def file_format(path: str, requested: str | None) -> str:
@@ -57,32 +23,38 @@ def file_format(path: str, requested: str | None) -> str:
     )
 
 
+MPS_NOTE = (
+    "* Objective: minimise -served, the NEGATED number of users served (the\n"
+    "* optimum is minus the largest count), so that readers ignoring OBJSENSE\n"
+    "* (CBC) solve it right. Times in ms; x(n_k): user k in batch n.\n"
+)
+
+
 def export(instance, options, path: str, fmt: str) -> dict:
-    """Write the model of ``instance`` to ``path``; return its size."""
+    """Write the model of ``instance`` to ``path``; return its size.
+
+    LP files maximise ``served``. MPS files minimise ``neg_served`` = -served
+    (stated in a comment line), because several MPS readers ignore OBJSENSE
+    and would minimise the count. The model is named "P2" and every row and
+    column has a short symbolic name (``x(3_17)``, ``deadline(3_17)``), never
+    the instance's name.
+    """
     from pyomo.opt import ProblemFormat
 
     from formulations.milp import build_model
 
-    model = build_model(instance, options)
+    model = build_model(instance, options, minimise=fmt == "mps")
     formats = {"lp": ProblemFormat.cpxlp, "mps": ProblemFormat.mps}
     model.write(path, format=formats[fmt], io_options={"symbolic_solver_labels": True})
+    if fmt == "mps":
+        _add_note(path, MPS_NOTE)
     return {"variables": model.nvariables(), "constraints": model.nconstraints()}
 
 
-def run(args: argparse.Namespace) -> int:
-    """Run the command; return the exit status."""
-    from instances.io import load_instance
-    from instances.timing import Bandwidth
-    from solvers.result import Options
-
-    instance = load_instance(args.instance)
-    options = Options(
-        reuse_blocks=not args.no_reuse, bandwidth=Bandwidth.parse(args.bandwidth)
-    )
-    fmt = file_format(args.out, args.format)
-    size = export(instance, options, args.out, fmt)
-    print(
-        f"wrote {fmt.upper()} model of {instance.name} to {args.out}: "
-        f"{size['variables']} variables, {size['constraints']} constraints"
-    )
-    return 0
+def _add_note(path: str, note: str) -> None:
+    """Insert ``note`` (comment lines) after the writer's leading comment lines."""
+    with open(path) as file:
+        lines = file.readlines()
+    head = next((n for n, line in enumerate(lines) if not line.startswith("*")), 0)
+    with open(path, "w") as file:
+        file.writelines([*lines[:head], note, *lines[head:]])

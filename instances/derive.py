@@ -9,10 +9,13 @@ always did (the messages stay those of the per-item walk).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from itertools import chain, pairwise, repeat
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 
 def index(ids: Sequence[str]) -> dict[str, int] | None:

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from instances.model import Instance, meets
 from instances.structure import analyze, sharing_stats
+from instances.timing import meets, num_slots
+
+if TYPE_CHECKING:
+    from instances.model import Instance
 
 
 def served_bounds(instance: Instance) -> tuple[int, int]:
@@ -34,8 +39,7 @@ def served_bounds(instance: Instance) -> tuple[int, int]:
         )
         # All n users finish by the last batch's end, so each must allow it.
         deadlines = np.minimum.accumulate(instance.user_deadline[users])
-        fits = meets(cost, deadlines)
-        lower = max(lower, int(np.sum(np.cumprod(fits))))
+        lower = max(lower, int(np.sum(np.cumprod(meets(cost, deadlines)))))
     mu = np.array([m.mu_s for m in instance.models])
     beta = np.array([m.beta_s / m.max_batch for m in instance.models])
     model = instance.user_model
@@ -43,7 +47,7 @@ def served_bounds(instance: Instance) -> tuple[int, int]:
     active = instance.active_models()
     first_load = float(cold[active].min()) if len(active) else 0.0
     prefix = np.cumsum(np.sort(per_user)) + first_load
-    upper = int(np.sum(prefix <= deadline * (1 + 1e-9)))
+    upper = int(np.sum(meets(prefix, deadline)))
     return lower, upper
 
 
@@ -54,7 +58,7 @@ def describe(instance: Instance) -> str:
     structure = analyze(instance)
     stats = sharing_stats(instance)
     mb = instance.model_bytes / 1e6
-    slots = int(instance.deadline_s / instance.slot_s + 1e-9)
+    slots = num_slots(instance.deadline_s, instance.slot_s)
     lines = [
         f"instance   {instance.name}",
         f"sizes      {k} users, {i} models ({len(active)} requested), {j} blocks",

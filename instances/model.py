@@ -35,14 +35,8 @@ from instances.values import (
 
 FORMAT = "partialloading/instance@1"
 
-# Relative tolerance of a deadline check (spec section 2). Every method and the
-# evaluator use this one helper, so that exact methods agree on borderline cases.
-DEADLINE_RTOL = 1e-9
-
-
-def meets(end_s: float, deadline_s: float) -> bool:
-    """Return whether a batch ending at ``end_s`` meets ``deadline_s`` (spec §2)."""
-    return end_s <= deadline_s * (1.0 + DEADLINE_RTOL)
+# The feasibility rule lives in instances.timing; re-exported for old imports.
+from instances.timing import DEADLINE_RTOL, meets  # noqa: E402, F401
 
 
 @dataclass(frozen=True, slots=True)

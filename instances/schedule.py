@@ -25,13 +25,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from instances.io import InputError, _fields, _list, check_format, read_json
-from instances.model import Instance, meets
-from instances.timing import OPTIMAL, Bandwidth
+from instances.timing import OPTIMAL, Bandwidth, meets
+
+if TYPE_CHECKING:
+    from instances.model import Instance
 
 SCHEDULE_FORMAT = "partialloading/schedule@1"
 
@@ -214,19 +216,13 @@ def evaluate(instance: Instance, schedule: Schedule) -> Evaluation:
             sum(instance.blocks[instance.block_index[b]].size_bytes for b in new)
         )
         idx = np.array(members, dtype=np.int64)
+        # p_k from the user records (not the instance's upload_s array); the
+        # rules of upload and split are timing's (spec §2).
         p = np.array([instance.users[k].p for k in members])
-        if bandwidth.channels is None:
-            upload = float(p.sum()) / instance.bandwidth_hz
-            shares = tuple(float(y) for y in p / p.sum()) if len(p) else ()
-        else:
-            upload = (
-                float(p.max()) * bandwidth.channels / instance.bandwidth_hz
-                if len(p)
-                else 0.0
-            )
-            shares = tuple(1.0 / bandwidth.channels for _ in members)
+        upload = bandwidth.batch_upload(p / instance.bandwidth_hz)
+        shares = tuple(float(y) for y in bandwidth.shares(instance, idx))
         load = instance.loading.time(new_bytes)
-        compute = model.mu_s * size + model.beta_s
+        compute = model.compute_time(size)
         start = clock
         clock = start + upload + load + compute
         for k in idx:

@@ -1,5 +1,10 @@
 """Timing semantics of spec section 2, in one place.
 
+Every method, formulation, the evaluator and ``info`` take the timing rules from
+here, so that a change of the model (a new bandwidth policy, a setup overhead)
+is made once. Only :mod:`solvers.bruteforce` recomputes them on purpose, as an
+independent second implementation (tests/test_evaluator.py checks both agree).
+
 A batch n of model i_n with user set U_n takes
 
     t_n = upload_n + load_n + compute_n,
@@ -12,22 +17,66 @@ where, with the optimal bandwidth split of Proposition 1,
 and with the paper's equal-bandwidth ablation (Fig. 8: B cut into r equal
 sub-channels, one user each, so at most r users per batch)
 
-    upload_n  = max_{k in U_n} D_k / (R_k B / r),
+    upload_n  = max_{k in U_n} D_k / (R_k B / r) = r max_{k in U_n} D_k / (R_k B),
 
     load_n    = V(bytes of i_n not in i_{n-1})                     (eq. 8)
               = V(all bytes of i_n) if i_n != i_{n-1} and blocks are not reused
     compute_n = mu_{i_n} |U_n| + beta_{i_n}                        (eq. 9)
 
 with i_0 = none, so the first batch loads its whole model.
+
+Feasibility: a user is served when its batch ends by its deadline up to the
+spec's relative tolerance, end <= deadline (1 + 1e-9) (:func:`meets`). Every
+exact method and formulation models exactly this set, through
+:func:`effective_deadline`.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 
-from instances.model import Instance
+if TYPE_CHECKING:
+    from instances.model import Instance
+
+# Relative tolerance of a deadline (spec section 2): the one feasibility rule.
+DEADLINE_RTOL = 1e-9
+# Relative tolerance of "a duration fits in tau slots" of the slotted methods;
+# num_slots keeps tau slots plus this tolerance inside the effective deadline.
+SLOT_RTOL = 1e-10
+
+Seconds = TypeVar("Seconds", float, np.ndarray)
+
+
+def effective_deadline(deadline_s: Seconds) -> Seconds:
+    """Return the latest end that meets ``deadline_s``: deadline (1 + 1e-9)."""
+    return deadline_s * (1.0 + DEADLINE_RTOL)
+
+
+def meets(end_s, deadline_s):
+    """Return whether a batch ending at ``end_s`` meets ``deadline_s`` (spec §2).
+
+    Works on floats and, elementwise, on arrays.
+    """
+    return end_s <= effective_deadline(deadline_s)
+
+
+def num_slots(deadline_s: float, slot_s: float) -> int:
+    """Return T, the deadline in whole slots, for the slotted methods.
+
+    T is the largest integer whose slot budget ``T slot (1 + SLOT_RTOL)`` (see
+    :func:`slot_budget`) meets the deadline, so a schedule that fits in T slots
+    is feasible for the evaluator; 0.7 s / 0.01 s gives 70 despite float error.
+    """
+    return math.floor(effective_deadline(deadline_s) / (slot_s * (1.0 + SLOT_RTOL)))
+
+
+def slot_budget(slot_s: float, slots):
+    """Return the seconds available in ``slots`` slots, tolerance included."""
+    return np.asarray(slots) * slot_s * (1.0 + SLOT_RTOL)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,13 +123,30 @@ class Bandwidth:
         """Return the largest admissible batch: b_max, and at most r users if equal."""
         return max_batch if self.channels is None else min(max_batch, self.channels)
 
-    def upload_time(self, instance: Instance, users: np.ndarray) -> float:
-        """Return the upload time of a batch holding ``users`` (user indices)."""
-        if len(users) == 0:
+    def alone(self, upload_s: Seconds) -> Seconds:
+        """Return each user's upload time in a batch of its own.
+
+        ``upload_s`` holds p_k / B (full bandwidth). With r equal sub-channels a
+        user gets B / r, so r p_k / B; the equal split's batch upload is the
+        largest of these (:meth:`batch_upload`).
+        """
+        return upload_s * (self.channels or 1)
+
+    def batch_upload(self, upload_s: np.ndarray) -> float:
+        """Return upload_n from the batch's full-bandwidth times p_k / B.
+
+        The sum (eq. 11) with the optimal split, r times the largest with r
+        equal sub-channels.
+        """
+        if len(upload_s) == 0:
             return 0.0
         if self.channels is None:
-            return float(instance.upload_s[users].sum())
-        return float(instance.upload_s[users].max()) * self.channels
+            return float(np.sum(upload_s))
+        return float(self.alone(np.max(upload_s)))
+
+    def upload_time(self, instance: Instance, users: np.ndarray) -> float:
+        """Return the upload time of a batch holding ``users`` (user indices)."""
+        return self.batch_upload(instance.upload_s[users])
 
     def shares(self, instance: Instance, users: np.ndarray) -> np.ndarray:
         """Return each user's share y_{n,k} of B: eq. (12), or 1/r if equal."""
@@ -108,6 +174,45 @@ def load_time(
     return instance.loading.time(load_bytes(instance, previous, model, reuse_blocks))
 
 
-def compute_time(instance: Instance, model: int, batch_size: int) -> float:
-    """Return compute_n = mu_i b + beta_i (eq. 9)."""
-    return instance.models[model].compute_time(batch_size)
+def batch_time(
+    instance: Instance,
+    previous: int | None,
+    model: int,
+    users: np.ndarray,
+    bandwidth: Bandwidth,
+    reuse_blocks: bool,
+) -> float:
+    """Return t_n = upload_n + load_n + compute_n of a batch after ``previous``."""
+    return (
+        bandwidth.upload_time(instance, users)
+        + load_time(instance, previous, model, reuse_blocks)
+        + instance.models[model].compute_time(len(users))
+    )
+
+
+def alone_end_s(instance: Instance, bandwidth: Bandwidth) -> np.ndarray:
+    """Return, per user, the earliest end of any batch that serves it.
+
+    A batch of model i holding user k ends no earlier than
+
+        V(bytes of i) + upload of k alone + mu_i + beta_i,
+
+    because every block of i was loaded in that batch or an earlier one (once
+    each, with or without reuse), the batch uploads at least k's data and
+    computes at least one user.
+    """
+    model = instance.user_model
+    cold = instance.loading.time(instance.model_bytes)
+    mu = np.array([m.mu_s for m in instance.models])
+    beta = np.array([m.beta_s for m in instance.models])
+    upload = bandwidth.alone(instance.upload_s)
+    return cold[model] + upload + mu[model] + beta[model]
+
+
+def fits_alone(instance: Instance, bandwidth: Bandwidth) -> np.ndarray:
+    """Return a (K,) bool mask of the users that some feasible schedule could serve.
+
+    A user whose :func:`alone_end_s` misses its deadline is served by no schedule.
+    """
+    ends = alone_end_s(instance, bandwidth)
+    return np.asarray(meets(ends, instance.user_deadline), dtype=bool)

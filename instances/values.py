@@ -6,6 +6,7 @@ Python number, or raises ValueError naming the path.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import numbers
 from collections import deque
@@ -106,7 +107,8 @@ def trusted(cls: type, *columns: list) -> tuple:
     slot with one C-level ``map`` per column.
     """
     count = len(columns[0]) if columns else 0
-    records = list(map(object.__new__, repeat(cls, count)))
-    for name, column in zip(cls.__match_args__, columns, strict=True):
+    records: list[Any] = list(map(object.__new__, repeat(cls, count)))
+    names = dataclasses.fields(cls)  # in __init__ order, as the columns are
+    for name, column in zip((f.name for f in names), columns, strict=True):
         deque(map(getattr(cls, name).__set__, records, column), maxlen=0)
     return tuple(records)

@@ -1,22 +1,42 @@
 """The ``partialloading`` command line (spec section 4).
 
-Commands: solve, verify, info, generate, export, experiment. Heavy packages
-(Pyomo, OR-Tools, networkx, matplotlib) are imported only by the command that
-needs them, so ``partialloading --help`` starts fast.
+Commands: solve, verify, info, generate, export, experiment, each a module of
+:data:`COMMANDS` with ``add_arguments(sub)`` and ``run(args)``; a new command is
+one more module name there. Heavy packages (Pyomo, OR-Tools, networkx,
+matplotlib) are imported only by the command that runs, so ``partialloading
+--help`` starts fast.
 
-Exit status: 0 success (``verify``: feasible), 1 ``verify``: infeasible, 2 bad
-input or a method that refuses the instance (one line on stderr, no traceback),
-3 a method returned a schedule the evaluator rejects (a bug), 130 interrupted.
+Exit status (:mod:`partialloading.exits`, README table): 0 success (``solve``:
+a schedule; ``verify``: feasible), 1 ``verify``: infeasible, 2 bad input or a
+method that refuses the instance (one line on stderr, no traceback), 3 a bug,
+4 ``solve``: no schedule within the limits, 5 ``solve``: solver error, 6
+``solve``: the solver claims infeasibility, 130 interrupted, 141 stdout closed
+by its reader (as Unix tools die of SIGPIPE).
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
-from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
+from partialloading import exits
 from solvers.registry import METHODS
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+# The subcommand modules, in the order of ``--help``.
+COMMANDS = [
+    "partialloading.commands.solve",
+    "partialloading.commands.verify",
+    "partialloading.commands.info",
+    "partialloading.commands.generate",
+    "partialloading.commands.export",
+    "partialloading.commands.experiment",
+]
 
 
 class UsageError(Exception):
@@ -28,212 +48,115 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message}")
 
 
-def _methods_help() -> str:
+def methods_help() -> str:
+    """Return the ``methods:`` section of the help (one line per method)."""
     width = max(map(len, METHODS))
     rows = [f"  {name.ljust(width)}  {spec.summary}" for name, spec in METHODS.items()]
     return "methods:\n" + "\n".join(rows)
 
 
-def _positive_float(text: str) -> float:
+def version() -> str:
+    """Return the installed version of the package (or "unknown")."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
     try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"must be finite and > 0, got {text!r}")
-    return value
+        return installed("partialloading")
+    except PackageNotFoundError:
+        return "unknown"
 
 
-def _add_solve_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--time-limit",
-        type=_positive_float,
-        metavar="S",
-        help="wall-clock limit in seconds for searching methods",
-    )
-    parser.add_argument(
-        "--no-reuse",
-        action="store_true",
-        help="plan and evaluate with independent loading (no block reuse)",
-    )
-    parser.add_argument(
-        "--bandwidth",
-        default="optimal",
-        metavar="optimal|equal:R",
-        help="optimal split (eq. 12) or R equal sub-channels (default optimal)",
-    )
-    parser.add_argument(
-        "--seed", type=int, default=0, help="solver random seed (default 0)"
-    )
-    parser.add_argument(
-        "--threads", type=int, default=1, help="solver threads (default 1)"
-    )
-    parser.add_argument(
-        "--mip-gap",
-        type=float,
-        default=0.0,
-        metavar="G",
-        help="relative MIP gap at which to stop (default 0: prove optimality)",
-    )
-    parser.add_argument(
-        "--solver",
-        metavar="NAME",
-        help="Pyomo solver for the milp method (default highs)",
-    )
-    parser.add_argument(
-        "--log",
-        action="store_true",
-        help="stream the solver's progress log (milp, cpsat, cpsat-seq)",
-    )
+class _Version(argparse.Action):
+    def __init__(self, option_strings, dest, **kwargs):
+        super().__init__(option_strings, dest, nargs=0, help="print the version")
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(f"partialloading {version()}")
+        raise SystemExit(0)
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """Return the parser of every command."""
     parser = _Parser(
         prog="partialloading",
         description="Scheduling inference on an edge server whose AI models share "
         "parameter blocks (PartialLoading, Qu et al.): solve, verify and study.",
-        epilog=_methods_help(),
+        epilog=methods_help(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action=_Version)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-
-    solve = sub.add_parser(
-        "solve",
-        help="solve an instance with one method",
-        epilog=_methods_help(),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    solve.add_argument("instance", metavar="INSTANCE")
-    solve.add_argument(
-        "--method",
-        required=True,
-        choices=list(METHODS),
-        metavar="NAME",
-        help="one of: " + ", ".join(METHODS),
-    )
-    solve.add_argument("--out", metavar="SCHEDULE", help="write the schedule file here")
-    solve.add_argument("--quiet", action="store_true", help="omit the table of batches")
-    _add_solve_options(solve)
-
-    verify = sub.add_parser(
-        "verify",
-        help="check a schedule file (exit 0 feasible, 1 infeasible, 2 bad input)",
-    )
-    verify.add_argument("instance", metavar="INSTANCE")
-    verify.add_argument("schedule", metavar="SCHEDULE")
-
-    info = sub.add_parser(
-        "info", help="sizes, clusters, BLS test and sharing of an instance"
-    )
-    info.add_argument("instance", metavar="INSTANCE")
-
-    for module in _EXTENSIONS.values():
-        importlib.import_module(module).add_arguments(sub)
+    for name in COMMANDS:
+        module = importlib.import_module(name)
+        before = set(sub.choices)
+        module.add_arguments(sub)
+        for command in set(sub.choices) - before:
+            sub.choices[command].set_defaults(handler=module.run)
     return parser
-
-
-# Commands whose arguments and handlers live with their package (light modules:
-# they import their heavy dependencies inside ``run``).
-_EXTENSIONS = {
-    "generate": "instances.generators.cli",
-    "export": "formulations.export",
-    "experiment": "experiments.cli",
-}
-
-
-def _options(args: argparse.Namespace):
-    from instances.timing import Bandwidth
-    from solvers.result import Options
-
-    return Options(
-        reuse_blocks=not args.no_reuse,
-        bandwidth=Bandwidth.parse(args.bandwidth),
-        time_limit=args.time_limit,
-        seed=args.seed,
-        threads=args.threads,
-        mip_gap=args.mip_gap,
-        solver=args.solver,
-        log=args.log,
-    )
-
-
-def cmd_solve(args: argparse.Namespace) -> int:
-    from instances.io import load_instance, write_json
-    from solvers.registry import run
-    from solvers.report import summary
-
-    instance = load_instance(args.instance)
-    result = run(args.method, instance, _options(args))
-    print(summary(result, batches=not args.quiet))
-    if args.out:
-        write_json(args.out, result.to_dict(instance))
-        print(f"\nschedule written to {args.out}")
-    return 0
-
-
-def cmd_verify(args: argparse.Namespace) -> int:
-    from instances.io import load_instance
-    from instances.schedule import verify_file
-
-    instance = load_instance(args.instance)
-    evaluation, problems = verify_file(instance, args.schedule)
-    if problems:
-        # Stated figures that disagree make a feasible schedule's file wrong, too.
-        verdict = "infeasible" if evaluation.violations else "rejected"
-        print(f"{verdict}: {len(problems)} problem(s)")
-        for problem in problems:
-            print(f"  {problem}")
-        return 1
-    print(
-        f"feasible: {evaluation.served} of {instance.num_users} users served, "
-        f"{len(evaluation.timeline)} batches, "
-        f"makespan {1000 * evaluation.makespan_s:.3f} ms"
-    )
-    return 0
-
-
-def cmd_info(args: argparse.Namespace) -> int:
-    from instances.info import describe
-    from instances.io import load_instance
-
-    print(describe(load_instance(args.instance)))
-    return 0
-
-
-_HANDLERS = {"solve": cmd_solve, "verify": cmd_verify, "info": cmd_info}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
+    try:
+        parser = build_parser()
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as done:  # --version
+            return int(done.code or 0)
+        if args.command is None:
+            parser.print_help()
+            return exits.BAD_INPUT
+        status = args.handler(args)
+        sys.stdout.flush()  # a closed pipe shows here, not at exit
+        return int(status)
+    except KeyboardInterrupt:
+        return _fail("partialloading: interrupted", status=exits.INTERRUPTED)
+    except Exception as error:
+        return _report(error)
+
+
+def _report(error: Exception) -> int:
+    """Print the one-line message of an expected ``error``; return the exit status.
+
+    Anything unexpected is re-raised: a traceback from the command line itself
+    is a bug to fix, not a message to word.
+    """
     from instances.io import InputError
     from solvers.registry import SolverBug, Unsupported
 
-    try:
-        parser = build_parser()
-        args = parser.parse_args(argv)
-        if args.command is None:
-            parser.print_help()
-            return 2
-        handler = (
-            _HANDLERS.get(args.command)
-            or importlib.import_module(_EXTENSIONS[args.command]).run
-        )
-        return handler(args)
-    except UsageError as error:
-        return _fail(str(error))
-    except (InputError, Unsupported) as error:
-        return _fail(f"partialloading: error: {error}")
-    except SolverBug as error:
-        return _fail(f"partialloading: BUG: {error}", status=3)
-    except (ValueError, OSError) as error:  # bad option values; unwritable --out
-        return _fail(f"partialloading: error: {error}")
-    except KeyboardInterrupt:
-        return _fail("partialloading: interrupted", status=130)
+    status = exits.BAD_INPUT
+    if isinstance(error, UsageError):
+        message = str(error)
+    elif isinstance(error, SolverBug):
+        message, status = f"partialloading: BUG: {error}", exits.BUG
+    elif isinstance(error, BrokenPipeError):
+        return _closed_stdout()
+    elif isinstance(error, OSError):  # a file we could not read or write
+        where = f"{error.filename}: " if error.filename else ""
+        reason = error.strerror or type(error).__name__
+        message = f"partialloading: error: {where}{reason}"
+    elif isinstance(error, InputError | Unsupported | ValueError):
+        message = f"partialloading: error: {error}"  # bad files, values, refusals
+    else:
+        raise error
+    return _fail(message, status)
 
 
-def _fail(message: str, status: int = 2) -> int:
-    """Print ``message`` as a single line on stderr and return ``status``."""
-    print(" ".join(message.splitlines()), file=sys.stderr)
+def _closed_stdout() -> int:
+    """Quietly end after the reader of stdout went away (``info X | head -1``)."""
+    try:  # later writes (and the flush at exit) go nowhere instead of failing
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout is not a file (captured in tests)
+        pass
+    return exits.BROKEN_PIPE
+
+
+def _fail(message: str, status: int = exits.BAD_INPUT) -> int:
+    """Print ``message`` as a single escaped line on stderr and return ``status``."""
+    from partialloading.display import escape
+
+    print(escape(message), file=sys.stderr)
     return status
 
 

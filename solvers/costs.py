@@ -32,9 +32,10 @@ def cost_table(instance: Instance, model: int, bandwidth: Bandwidth) -> np.ndarr
     if bandwidth.is_optimal:
         upload = np.concatenate(([0.0], np.cumsum(up)))
     else:
+        alone = bandwidth.alone(up)  # r p_(m) / B: the batch maximum's upload
         upload = np.zeros(len(up) + 1)
         for m in range(1, len(up) + 1):  # S(m) = r p_(m) / B + S(m - b)
-            upload[m] = up[m - 1] * bandwidth.channels + upload[max(m - b, 0)]
+            upload[m] = alone[m - 1] + upload[max(m - b, 0)]
     return upload + spec.mu_s * n + spec.beta_s * batches
 
 

@@ -114,7 +114,7 @@ def supports(instance: Instance, options: Options) -> str | None:
     if instance.has_user_deadlines:
         return (
             "per-user deadlines are not supported: the reduction assumes a common "
-            "deadline (use bruteforce, milp or cpsat)"
+            "deadline"
         )
     structure = analyze(instance, options.reuse_blocks)
     if not structure.is_bls:

@@ -34,7 +34,7 @@ def supports(instance: Instance, options: Options) -> str | None:
     if instance.has_user_deadlines:
         return (
             "per-user deadlines are not supported: the reduction assumes a common "
-            "deadline (use bruteforce, milp or cpsat)"
+            "deadline"
         )
     active = len(instance.active_models())
     if active > MAX_MODELS:

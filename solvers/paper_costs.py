@@ -12,34 +12,32 @@ where ``upload`` is the sum of eq. (11) over the k users with the optimal split
 printed sum of batch maxima sum_n p_{z(n,i,k)} r / B with z(n,i,k) = min(n b, k)
 (b = min(b_max, r): at most r users per batch).
 
-Slots: T = floor(deadline / slot) with a 1e-9 tolerance, and a duration phi fits
-in tau slots when phi <= tau * slot (up to a 1e-10 relative tolerance, so that
-borderline float sums such as 0.1 + 0.2 against 3 * 0.1 do not flip).
+Slots (:mod:`instances.timing`): a duration phi fits in tau slots when phi <=
+tau * slot (up to a 1e-10 relative tolerance, so that borderline float sums such
+as 0.1 + 0.2 against 3 * 0.1 do not flip), and T is the most slots whose budget
+meets the deadline under the evaluator's rule.
 """
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
+from instances import timing
 from instances.model import Instance
-from instances.timing import Bandwidth
+from instances.timing import SLOT_RTOL, Bandwidth
 from solvers.costs import cost_table
 
-# Relative tolerance of "phi fits in tau slots". Summed over every model of a
-# schedule it stays far below the evaluator's 1e-9 deadline tolerance.
-SLOT_RTOL = 1e-10
+__all__ = ["SLOT_RTOL", "num_slots", "paper_batches", "paper_cost_table", "slot_budget"]
 
 
 def num_slots(instance: Instance) -> int:
-    """Return T = floor(deadline_s / slot_s), tolerating 1e-9 of float error."""
-    return math.floor(instance.deadline_s / instance.slot_s + 1e-9)
+    """Return T, the common deadline in slots (:func:`instances.timing.num_slots`)."""
+    return timing.num_slots(instance.deadline_s, instance.slot_s)
 
 
 def slot_budget(instance: Instance, slots: np.ndarray | int) -> np.ndarray:
     """Return the seconds available in ``slots`` slots, tolerance included."""
-    return np.asarray(slots) * instance.slot_s * (1.0 + SLOT_RTOL)
+    return timing.slot_budget(instance.slot_s, slots)
 
 
 def paper_cost_table(
@@ -55,7 +53,8 @@ def paper_cost_table(
     if bandwidth.is_optimal:
         return cost_table(instance, model, bandwidth)
     spec = instance.models[model]
-    up = instance.upload_s[instance.users_of(model)]  # p_k / B, ascending
+    # Each user's upload on its sub-channel, r p_k / B, ascending.
+    up = bandwidth.alone(instance.upload_s[instance.users_of(model)])
     b = bandwidth.batch_limit(spec.max_batch)
     k = np.arange(len(up) + 1)
     full = k // b
@@ -63,7 +62,7 @@ def paper_cost_table(
     # batch (k % b > 0) has maximum up[k-1].
     full_sums = np.concatenate(([0.0], np.cumsum(up[b - 1 :: b])))
     partial = np.where(k % b > 0, up[np.maximum(k - 1, 0)], 0.0) if len(up) else 0.0
-    upload = bandwidth.channels * (full_sums[full] + partial)
+    upload = full_sums[full] + partial
     return upload + spec.mu_s * k + spec.beta_s * -(-k // b)
 
 

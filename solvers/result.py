@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from instances.model import Instance
 from instances.schedule import Evaluation, Schedule, schedule_to_dict
 from instances.timing import OPTIMAL, Bandwidth
+
+if TYPE_CHECKING:
+    from instances.model import Instance
+
+# Solver random seeds: HiGHS and CP-SAT take a non-negative 32-bit integer.
+MAX_SEED = 2**31 - 1
 
 
 class Status(str, Enum):  # noqa: UP042 (str() and format() as before)
@@ -23,7 +28,15 @@ class Status(str, Enum):  # noqa: UP042 (str() and format() as before)
                      schedule is then empty);
     ``infeasible``   the solver claims its model is infeasible (always a bug
                      here: the empty schedule is feasible);
-    ``error``        the solver failed.
+    ``error``        the external solver failed (it reported an error);
+    ``crashed``      the method raised an exception or returned a schedule the
+                     evaluator rejects (a bug: :class:`solvers.registry.SolverBug`);
+                     for rows of experiments, never returned by a method;
+    ``unsupported``  the method refused the instance (the row's reason says
+                     why); for rows of experiments, never returned by a method.
+
+    :attr:`has_schedule` tells the statuses under which a method returned a
+    schedule worth using (the command line exits 0 for them).
     """
 
     OPTIMAL = "optimal"
@@ -32,6 +45,13 @@ class Status(str, Enum):  # noqa: UP042 (str() and format() as before)
     NO_SOLUTION = "no_solution"
     INFEASIBLE = "infeasible"
     ERROR = "error"
+    CRASHED = "crashed"
+    UNSUPPORTED = "unsupported"
+
+    @property
+    def has_schedule(self) -> bool:
+        """True for optimal, feasible and time_limit (the incumbent)."""
+        return self in (Status.OPTIMAL, Status.FEASIBLE, Status.TIME_LIMIT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +67,7 @@ class Options:
     time_limit
         Wall-clock limit in seconds for searching methods; None = no limit.
     seed
-        Random seed for solvers that take one.
+        Random seed for solvers that take one, in 0..``MAX_SEED`` (2**31 - 1).
     threads
         Solver threads (HiGHS ``threads``, CP-SAT ``num_workers``).
     mip_gap
@@ -71,6 +91,8 @@ class Options:
     def __post_init__(self) -> None:
         if self.time_limit is not None and not self.time_limit > 0:
             raise ValueError(f"time_limit: must be > 0, got {self.time_limit!r}")
+        if isinstance(self.seed, bool) or not 0 <= self.seed <= MAX_SEED:
+            raise ValueError(f"seed: must be in 0..{MAX_SEED}, got {self.seed!r}")
         if self.threads < 1:
             raise ValueError(f"threads: must be >= 1, got {self.threads!r}")
         if not 0 <= self.mip_gap < 1:

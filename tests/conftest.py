@@ -1,10 +1,55 @@
-"""Shared fixtures: tiny named instances whose numbers are easy to check by hand."""
+"""Shared fixtures: tiny named instances whose numbers are easy to check by hand.
+
+Also the test-wide settings: the hypothesis profiles ("default" and "ci", both
+derandomized and without deadlines, so property tests are reproducible and do
+not flake on a loaded machine) and the parametrisation of tests over the method
+registry (:data:`METHOD_FIXTURES`, narrowed with ``--methods a,b``).
+"""
 
 from __future__ import annotations
 
+import os
+
 import pytest
+from hypothesis import settings
 
 from instances.model import Block, Instance, Loading, Model, User
+from solvers import registry
+
+settings.register_profile("default", derandomize=True, deadline=None)
+settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+# Fixture name -> the registry's methods it runs over. A test that takes one of
+# these arguments runs once per method; a new registry entry joins automatically.
+METHOD_FIXTURES = {
+    # every registered method
+    "any_method": lambda: registry.names(),
+    # exact, planning with the caller's reuse, no external solver (fast oracles)
+    "exact_method": lambda: registry.names(
+        exact=True, reuse=registry.Reuse.CALLER, solver=None
+    ),
+    # the same plus the methods that never reuse blocks
+    "exact_method_any_reuse": lambda: registry.names(exact=True, solver=None),
+}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--methods",
+        default=None,
+        help="comma-separated registry methods to run method-parametrised tests on",
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    chosen = metafunc.config.getoption("--methods")
+    for fixture, select in METHOD_FIXTURES.items():
+        if fixture in metafunc.fixturenames:
+            methods = select()
+            if chosen:
+                methods = tuple(m for m in methods if m in chosen.split(","))
+            metafunc.parametrize(fixture, methods)
 
 
 def make_instance(**overrides) -> Instance:

@@ -16,6 +16,7 @@ from conftest import make_instance
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from instances import timing
 from instances.generators import tiny
 from instances.io import InputError, write_json
 from instances.model import User
@@ -29,7 +30,9 @@ from instances.schedule import (
     verify_file,
 )
 from instances.timing import OPTIMAL, Bandwidth, load_time
+from solvers import bruteforce
 from solvers.costs import cost_table, model_batches
+from solvers.result import Options
 
 
 def schedule(*batches, reuse=True, bandwidth=OPTIMAL) -> Schedule:
@@ -176,16 +179,68 @@ def test_evaluator_agrees_with_timing_helpers(seed, reuse, channels, data):
     batches = [(m, order[a:b]) for m, a, b in zip(models, starts, cuts, strict=False)]
     ev = evaluate(instance, Schedule.from_indices(instance, batches, reuse, bandwidth))
     clock, previous = 0.0, None
-    for (model, users), timing in zip(batches, ev.timeline, strict=True):
+    for (model, users), row in zip(batches, ev.timeline, strict=True):
         users = np.array(users, dtype=np.int64)
         load = load_time(instance, previous, model, reuse)
         upload = bandwidth.upload_time(instance, users)
         compute = instance.models[model].compute_time(len(users))
         clock += upload + load + compute
-        assert timing.load_s == pytest.approx(load, rel=1e-12, abs=1e-12)
-        assert timing.upload_s == pytest.approx(upload, rel=1e-12)
-        assert timing.end_s == pytest.approx(clock, rel=1e-12)
+        assert row.load_s == pytest.approx(load, rel=1e-12, abs=1e-12)
+        assert row.upload_s == pytest.approx(upload, rel=1e-12)
+        assert row.end_s == pytest.approx(clock, rel=1e-12)
         previous = model
+
+
+@settings(max_examples=100, deadline=None, derandomize=True)
+@given(
+    seed=st.integers(0, 10_000),
+    reuse=st.booleans(),
+    channels=st.sampled_from([None, 1, 2, 3]),
+    data=st.data(),
+)
+def test_bruteforce_timing_agrees_with_timing_module(seed, reuse, channels, data):
+    """Tests bruteforce's own batch time (kept independent) against timing's."""
+    instance = tiny.generate(seed, "general", num_users=6)
+    options = Options(reuse_blocks=reuse, bandwidth=Bandwidth(channels))
+    previous = data.draw(st.none() | st.integers(0, instance.num_models - 1))
+    model = data.draw(st.integers(0, instance.num_models - 1))
+    users = data.draw(
+        st.lists(st.integers(0, instance.num_users - 1), min_size=1, unique=True)
+    )
+    oracle = bruteforce.batch_time(instance, previous, model, tuple(users), options)
+    shared = timing.batch_time(
+        instance, previous, model, np.array(users), options.bandwidth, reuse
+    )
+    assert oracle == pytest.approx(shared, rel=1e-12)
+
+
+def test_timing_feasibility_rule():
+    """Tests meets and effective_deadline: relative 1e-9, on floats and arrays."""
+    # 10 (1 + 1e-9) = 10 + 1e-8: an end 0.5e-8 late meets it, 2e-8 late does not.
+    assert timing.effective_deadline(10.0) == pytest.approx(10.0 + 1e-8, rel=1e-15)
+    assert timing.meets(10.0 + 0.5e-8, 10.0) and not timing.meets(10.0 + 2e-8, 10.0)
+    ends = np.array([9.0, 10.0 + 0.5e-8, 10.0 + 2e-8])
+    assert timing.meets(ends, np.full(3, 10.0)).tolist() == [True, True, False]
+
+
+def test_num_slots_keeps_the_budget_inside_the_deadline():
+    """Tests T = 70 for 0.7 s / 0.01 s (float 69.999...) and its budget meets T."""
+    assert timing.num_slots(0.7, 0.01) == 70 and timing.num_slots(0.705, 0.01) == 70
+    for deadline, slot in [(0.7, 0.01), (1.0, 0.1), (0.3, 0.1), (2.0, 0.7)]:
+        slots = timing.num_slots(deadline, slot)
+        assert timing.meets(float(timing.slot_budget(slot, slots)), deadline)
+        assert not timing.meets(float(timing.slot_budget(slot, slots + 1)), deadline)
+
+
+def test_fits_alone_two_models(two_models):
+    """Tests the earliest end of each user alone after a cold load."""
+    # u1: V(a, b) = 6 + 1 + 1.1 = 8.1; u2: 6 + 2 + 1.1 = 9.1; u3: V(a, c) = 8 + 3 + 0.7.
+    ends = timing.alone_end_s(two_models, OPTIMAL)
+    assert ends.tolist() == pytest.approx([8.1, 9.1, 11.7])
+    late = dataclasses.replace(two_models, deadline_s=9.1)
+    assert timing.fits_alone(late, OPTIMAL).tolist() == [True, True, False]
+    # Two equal sub-channels double each upload: u1 ends 9.1, u2 11.1.
+    assert timing.fits_alone(late, Bandwidth(2)).tolist() == [True, False, False]
 
 
 # -- violations -----------------------------------------------------------------------

@@ -27,8 +27,6 @@ from solvers.registry import Unsupported
 from solvers.result import Options, Status
 from tests.conftest import make_instance
 
-EXACT = ("dp", "exhaustive", "bruteforce")
-
 
 def served(method: str, instance, options: Options | None = None) -> int:
     result = registry.run(method, instance, options or Options())
@@ -40,35 +38,32 @@ def served(method: str, instance, options: Options | None = None) -> int:
 # -- hand-computed cases -----------------------------------------------------------
 
 
-@pytest.mark.parametrize("method", EXACT)
-def test_two_models_all_served_with_reuse(two_models, method):
+def test_two_models_all_served_with_reuse(two_models, exact_method):
     """Tests that reuse serves all three: 12 s of union + 4.2 + 3.7 = 19.9 <= 20."""
-    assert served(method, two_models) == 3
+    assert served(exact_method, two_models) == 3
 
 
-@pytest.mark.parametrize("method", [*EXACT, "independent"])
-def test_two_models_without_reuse(two_models, method):
+def test_two_models_without_reuse(two_models, exact_method_any_reuse):
     """Tests that without reuse 2 fit: all three take 6 + 8 + 4.2 + 3.7 = 21.9 > 20."""
     # Two fit: A with u1, u2 = 6 + 4.2 = 10.2.
-    assert served(method, two_models, Options(reuse_blocks=False)) == 2
+    options = Options(reuse_blocks=False)
+    assert served(exact_method_any_reuse, two_models, options) == 2
 
 
-@pytest.mark.parametrize("method", EXACT)
 @pytest.mark.parametrize(("deadline", "expected"), [(19.8, 2), (10.0, 1), (8.0, 0)])
-def test_two_models_tighter_deadlines(method, deadline, expected):
+def test_two_models_tighter_deadlines(exact_method, deadline, expected):
     """Tests the optimum as the deadline shrinks below the hand-computed times."""
     # 19.8 < 19.9 drops one user (A alone with 2 users: 10.2); at 10 only A with u1
     # fits (6 + 2.1 = 8.1; B alone needs 8 + 3.7); at 8 nothing fits (8.1 > 8).
-    assert served(method, make_instance(deadline_s=deadline)) == expected
+    assert served(exact_method, make_instance(deadline_s=deadline)) == expected
 
 
-@pytest.mark.parametrize("method", EXACT)
-def test_two_models_one_subchannel(two_models, method):
+def test_two_models_one_subchannel(two_models, exact_method):
     """Tests equal:1 bandwidth: one user per batch makes all three cost 20.9 > 20."""
     # equal:1 -> batches of 1, upload = p; c_A(2) = 1 + 2 + 0.2 + 2 = 5.2, so all
     # three need 12 + 5.2 + 3.7 = 20.9; A with two users fits (6 + 5.2 = 11.2).
     options = Options(bandwidth=Bandwidth(1))
-    result = registry.run(method, two_models, options)
+    result = registry.run(exact_method, two_models, options)
     assert result.served == 2
     assert all(len(b.users) == 1 for b in result.schedule.batches)
 
@@ -192,12 +187,7 @@ def test_held_karp_matches_all_permutations():
 
 # -- properties over tiny random instances ----------------------------------------
 
-settings_tiny = settings(
-    max_examples=400,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.too_slow],
-)
+settings_tiny = settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
 bandwidths = st.sampled_from([Bandwidth(), Bandwidth(2)])
 
 
@@ -220,7 +210,7 @@ def test_exact_methods_agree(seed, kind, reuse, bandwidth):
         assert reuse and kind == "general"  # BLS or no reuse: dp must accept
 
 
-@settings(max_examples=100, deadline=None, derandomize=True)
+@settings(max_examples=100)
 @given(seed=st.integers(0, 10**6), kind=st.sampled_from(["bls", "general"]),
        bandwidth=bandwidths)
 def test_independent_is_exhaustive_without_reuse(seed, kind, bandwidth):
@@ -232,7 +222,7 @@ def test_independent_is_exhaustive_without_reuse(seed, kind, bandwidth):
     assert independent <= served("exhaustive", instance, Options(bandwidth=bandwidth))
 
 
-@settings(max_examples=100, deadline=None, derandomize=True)
+@settings(max_examples=100)
 @given(seed=st.integers(0, 10**6), reuse=st.booleans(), bandwidth=bandwidths)
 def test_bruteforce_with_user_deadlines(seed, reuse, bandwidth):
     """Tests bruteforce on per-user deadlines: feasible, at most the relaxed optimum."""
@@ -246,7 +236,7 @@ def test_bruteforce_with_user_deadlines(seed, reuse, bandwidth):
     assert result.served <= served("bruteforce", relaxed, options)
 
 
-@settings(max_examples=60, deadline=None, derandomize=True)
+@settings(max_examples=60)
 @given(seed=st.integers(0, 10**6), reuse=st.booleans(), bandwidth=bandwidths)
 def test_dp_equals_exhaustive_on_larger_bls(seed, reuse, bandwidth):
     """Tests dp == exhaustive on BLS instances too large for bruteforce (30 users)."""
@@ -266,9 +256,8 @@ def test_dp_equals_exhaustive_at_fig9_scale(seed, reuse):
     assert served("dp", instance, options) == served("exhaustive", instance, options)
 
 
-@pytest.mark.parametrize("method", [*EXACT, "independent"])
-def test_no_users_gives_the_empty_schedule(method):
+def test_no_users_gives_the_empty_schedule(exact_method_any_reuse):
     """Tests that every exact method returns an empty optimal schedule for 0 users."""
-    result = registry.run(method, make_instance(users=()))
+    result = registry.run(exact_method_any_reuse, make_instance(users=()))
     assert result.served == 0
     assert result.schedule.batches == ()

@@ -84,8 +84,8 @@ def test_resnet_layer_names_and_sizes():
 
 
 def test_default_profile_numbers():
-    """Tests the default profile's constants and b_max = floor((Q - ctx - W) / act)."""
-    prof = profile.load()
+    """Tests the cold-HDD profile's constants and b_max = floor((Q - ctx - W) / act)."""
+    prof = profile.load("rtx4090-hdd")  # the default is calibrated: test_calibration.py
     assert prof.name == "rtx4090-hdd"
     assert (prof.disk_bytes_per_s, prof.pcie_bytes_per_s) == (2e8, 2.5e10)
     assert prof.family("resnet34").mu_s == 8e-5

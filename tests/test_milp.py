@@ -14,6 +14,7 @@ import instances
 from formulations import milp
 from formulations.common import End, final_status, integer_bound, servable
 from formulations.export import export, file_format
+from formulations.milp import solving
 from instances.generators import tiny
 from instances.io import load_instance
 from instances.model import User
@@ -110,7 +111,7 @@ def test_nobody_servable_is_optimal_zero(two_models):
 
 def test_refuses_huge_models(two_models, monkeypatch):
     """Tests that supports() refuses a model above MAX_VARIABLES."""
-    monkeypatch.setattr(milp, "MAX_VARIABLES", 17)
+    monkeypatch.setattr(solving, "MAX_VARIABLES", 17)
     assert "18 variables" in milp.supports(two_models, FAST)
 
 
@@ -209,21 +210,21 @@ def test_integer_bound():
 
 
 def test_solution_margin_retry_keeps_first_bound(two_models, monkeypatch):
-    """Tests the retry path: a rejected first solution triggers a margin re-solve."""
+    """Tests the retry path: a rejected proof solution triggers an inner re-solve."""
     calls = []
-    original = milp._build_and_solve
+    original = solving._build_and_solve
 
     def spy(instance, options, data, start):
-        calls.append(data.margin)
+        calls.append(data.rows)
         run = original(instance, options, data, start)
         if len(calls) == 1:  # pretend round-off broke the first solution
             bad = dataclasses.replace(run.schedule, batches=run.schedule.batches * 2)
             run = dataclasses.replace(run, schedule=bad)
         return run
 
-    monkeypatch.setattr(milp, "_build_and_solve", spy)
+    monkeypatch.setattr(solving, "_build_and_solve", spy)
     outcome = milp.solve(two_models, FAST)
-    assert calls == [0.0, milp.RETRY_MARGIN]
+    assert calls == ["proof", "inner"]
     assert (outcome.status, outcome.schedule.num_scheduled, outcome.bound) == (
         Status.OPTIMAL,
         3,
@@ -246,7 +247,9 @@ def test_export_reads_back(two_models, tmp_path, fmt):
     h.setOptionValue("output_flag", False)
     assert h.readModel(str(path)) == highspy.HighsStatus.kOk
     h.run()
-    assert round(h.getInfo().objective_function_value) == 3
+    # LP maximises served; MPS minimises -served (readers may ignore OBJSENSE).
+    sign = 1 if fmt == "lp" else -1
+    assert round(sign * h.getInfo().objective_function_value) == 3
 
 
 def test_export_command(tmp_path):

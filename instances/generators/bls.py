@@ -59,7 +59,7 @@ def generate(
         a random ranking of the models.
     profile
         A :class:`~instances.generators.profile.Profile`, a profile file or
-        shipped name, or None for ``rtx4090-hdd``.
+        shipped name, or None for the default ``rtx4090-fig1``.
     name
         Instance name; a descriptive default.
     library_seed

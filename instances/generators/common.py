@@ -66,21 +66,10 @@ def check(
     MAX_MODELS: the largest instance benchmarked (benchmarks/bench_scale.py),
     whose file (about 280 MB) stays below the read cap of instance files.
     """
-    for key, value in (("num_users", num_users), ("num_models", num_models)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-            raise ValueError(f"{key}: expected an integer, got {value!r}")
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed: must be an integer >= 0, got {seed!r}")
-    if num_users < 0:
-        raise ValueError(f"num_users: must be >= 0, got {num_users}")
-    if num_users > MAX_USERS:
-        raise ValueError(f"num_users: must be at most {MAX_USERS:,}, got {num_users}")
-    if num_models < 1:
-        raise ValueError(f"num_models: must be >= 1, got {num_models}")
-    if num_models > MAX_MODELS:
-        raise ValueError(
-            f"num_models: must be at most {MAX_MODELS:,}, got {num_models}"
-        )
+    _check_size("num_users", num_users, 0, MAX_USERS)
+    _check_size("num_models", num_models, 1, MAX_MODELS)
     if not 0.0 < theta < 1.0:
         raise ValueError(f"theta: must be in (0, 1), got {theta!r}")
     for key, value in (
@@ -100,6 +89,16 @@ def check(
         )
     if zipf is not None and not (math.isfinite(zipf) and zipf >= 0):
         raise ValueError(f"zipf: must be finite and >= 0, got {zipf!r}")
+
+
+def _check_size(key: str, value: int, low: int, high: int) -> None:
+    """Raise ValueError unless ``value`` is an integer in ``low..high``."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise ValueError(f"{key}: expected an integer, got {value!r}")
+    if value < low:
+        raise ValueError(f"{key}: must be >= {low}, got {value}")
+    if value > high:
+        raise ValueError(f"{key}: must be at most {high:,}, got {value}")
 
 
 def resolve_profile(profile) -> profiles.Profile:

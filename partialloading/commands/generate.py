@@ -1,20 +1,23 @@
 """``partialloading generate {bls,general,tiny} [options] -o FILE``.
 
-This module is imported whenever the command line starts, so it imports the
-generators (numpy) only inside :func:`run`.
+Options map one to one onto the generators' keyword arguments
+(:func:`instances.generators.library.build`); an option the chosen generator
+does not take is refused rather than silently ignored.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 
-# Generator parameter -> command-line option, per generator. An option the
-# chosen generator does not take is refused rather than silently ignored.
-_OPTIONS = {
+from partialloading import exits, options
+
+# Namespace attribute -> generator parameter.
+PARAMS = {
     "users": "num_users",
     "models": "num_models",
     "theta": "theta",
-    "bandwidth": "bandwidth_hz",
+    "bandwidth_hz": "bandwidth_hz",
     "deadline": "deadline_s",
     "slot": "slot_s",
     "seed": "seed",
@@ -27,16 +30,35 @@ _OPTIONS = {
     "user_deadlines": "per_user_deadlines",
 }
 _COMMON = ("users", "models", "seed", "name")
-_PAPER = ("theta", "bandwidth", "deadline", "slot", "zipf", "profile", "library_seed")
-_ACCEPTS = {
+_PAPER = (
+    "theta",
+    "bandwidth_hz",
+    "deadline",
+    "slot",
+    "zipf",
+    "profile",
+    "library_seed",
+)
+ACCEPTS = {
     "bls": (*_COMMON, *_PAPER),
     "general": (*_COMMON, *_PAPER, "arch"),
     "tiny": (*_COMMON, "structure", "user_deadlines"),
 }
+DEPRECATED = {"--bandwidth": "--bandwidth-hz"}
 
 
-def add_arguments(sub) -> None:
-    """Add the ``generate`` subcommand to the ``partialloading`` parser."""
+class _Flag(argparse.Action):
+    """Store the value and remember the spelling used (for messages)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        setattr(namespace, self.dest, values)
+        spelled = dict(getattr(namespace, "spelled", None) or {})
+        spelled[self.dest] = option_string
+        namespace.spelled = spelled
+
+
+def add_arguments(sub: argparse._SubParsersAction) -> None:
+    """Add the ``generate`` subcommand."""
     p = sub.add_parser(
         "generate",
         help="generate an instance (bls, general, tiny)",
@@ -48,19 +70,35 @@ def add_arguments(sub) -> None:
     p.add_argument(
         "-o", "--out", required=True, metavar="FILE", help="instance file to write"
     )
-    p.add_argument("--users", type=int, metavar="K", help="number of users")
     p.add_argument(
-        "--models", type=int, metavar="I", help="number of fine-tuned models"
+        "--users", type=options.at_least(0), metavar="K", help="number of users"
+    )
+    p.add_argument(
+        "--models",
+        type=options.at_least(1),
+        metavar="I",
+        help="number of fine-tuned models (>= 1)",
     )
     p.add_argument("--theta", type=float, help="average share of layers, in (0, 1)")
     p.add_argument(
-        "--bandwidth", type=float, metavar="HZ", help="total uplink bandwidth B"
+        "--bandwidth-hz",
+        "--bandwidth",
+        dest="bandwidth_hz",
+        type=float,
+        action=_Flag,
+        metavar="HZ",
+        help="total uplink bandwidth B in Hz (--bandwidth: deprecated spelling)",
     )
     p.add_argument(
         "--deadline", type=float, metavar="S", help="common deadline T in seconds"
     )
     p.add_argument("--slot", type=float, metavar="S", help="slot length in seconds")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument(
+        "--seed",
+        type=options.generator_seed,
+        default=0,
+        help="random seed (default 0)",
+    )
     p.add_argument(
         "--zipf",
         type=float,
@@ -70,11 +108,11 @@ def add_arguments(sub) -> None:
     p.add_argument(
         "--profile",
         metavar="FILE|NAME",
-        help="timing profile file or shipped name (default rtx4090-hdd)",
+        help="timing profile file or shipped name (default: the generator's)",
     )
     p.add_argument(
         "--library-seed",
-        type=int,
+        type=options.generator_seed,
         metavar="N",
         help="draw the model library from its own seed",
     )
@@ -93,7 +131,16 @@ def add_arguments(sub) -> None:
         action="store_true",
         help="tiny: give every user its own deadline",
     )
-    p.add_argument("--name", help="instance name (default: describes the parameters)")
+    p.add_argument(
+        "--name",
+        type=options.non_empty,
+        help="instance name (default: describes the parameters)",
+    )
+
+
+def _flag(args: argparse.Namespace, attr: str) -> str:
+    spelled = getattr(args, "spelled", None) or {}
+    return spelled.get(attr) or "--" + attr.replace("_", "-")
 
 
 def params(args: argparse.Namespace) -> dict:
@@ -106,13 +153,14 @@ def params(args: argparse.Namespace) -> dict:
         generator does not take.
     """
     out = {}
-    for option, key in _OPTIONS.items():
-        value = getattr(args, option)
+    for attr, key in PARAMS.items():
+        value = getattr(args, attr)
         if value is None or value is False:
             continue
-        flag = "--" + option.replace("_", "-")
-        if option not in _ACCEPTS[args.kind]:
-            raise ValueError(f"{flag}: not used by the {args.kind} generator")
+        if attr not in ACCEPTS[args.kind]:
+            raise ValueError(
+                f"{_flag(args, attr)}: not used by the {args.kind} generator"
+            )
         out[key] = value
     return out
 
@@ -122,26 +170,30 @@ def run(args: argparse.Namespace) -> int:
     from instances.generators.library import build, document
     from instances.io import write_json
     from instances.structure import analyze
+    from partialloading.display import escape
 
+    out = options.output_path("--out", args.out)
     kwargs = params(args)
     try:
         instance = build(args.kind, kwargs)
     except ValueError as error:
         # Generators name their parameter ("theta: ..."); say the option instead.
         message = str(error)
-        for option, key in _OPTIONS.items():
+        for attr, key in PARAMS.items():
             if message.startswith(f"{key}:"):
-                message = "--" + option.replace("_", "-") + message[len(key) :]
+                message = _flag(args, attr) + message[len(key) :]
                 break
         raise ValueError(message) from None
-    try:
-        write_json(args.out, document(instance, args.kind, kwargs))
-    except OSError as error:
-        raise ValueError(f"--out: cannot write {args.out} ({error.strerror})") from None
+    doc = document(instance, args.kind, kwargs)
+    options.write_output("--out", out, lambda tmp: write_json(tmp, doc))
     structure = analyze(instance)
     kind = "BLS" if structure.is_bls else "not BLS"
     print(
-        f"wrote {args.out}: {instance.name}, {instance.num_users} users, "
-        f"{instance.num_models} model(s), {instance.num_blocks} blocks ({kind})"
+        f"wrote {escape(args.out)}: {escape(instance.name)}, {instance.num_users} "
+        f"users, {instance.num_models} model(s), {instance.num_blocks} blocks ({kind})"
     )
-    return 0
+    for old, new in DEPRECATED.items():
+        if old in (getattr(args, "spelled", None) or {}).values():
+            note = f"partialloading: note: {old} is deprecated; use {new}"
+            print(note, file=sys.stderr)
+    return exits.OK
