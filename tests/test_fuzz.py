@@ -186,3 +186,20 @@ def test_mutated_schedule_files(files, capsys, path, change):
     assert status in (0, 1, 2)
     if not refused_in_one_line(status, err):
         assert out.startswith("feasible" if status == 0 else ("infeasible", "rejected"))
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["info", "/dev/zero"],
+        ["solve", "/dev/zero", "--method", "greedy"],
+        ["verify", "INSTANCE", "/dev/zero"],
+    ],
+)
+def test_endless_input_is_refused_at_once(files, capsys, argv):
+    """Tests that /dev/zero is refused after one chunk, in one line (issue 10 §7)."""
+    folder, _, _ = files
+    argv = [str(folder / "instance.json") if a == "INSTANCE" else a for a in argv]
+    status, _, err = cli(capsys, *argv)
+    assert status == 2
+    assert err == "partialloading: error: /dev/zero: not a UTF-8 text file (NUL byte)\n"
