@@ -74,7 +74,8 @@ def instance_from_dict(data: Any) -> Instance:
     InputError
         Naming the offending path, on any malformed or invalid content.
     """
-    instance = columns.build(data)
+    with _no_gc():
+        instance = columns.build(data)
     return instance if instance is not None else instance_from_dict_per_item(data)
 
 
