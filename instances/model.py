@@ -244,12 +244,12 @@ class Instance:
         rate = np.array([u.spectral_efficiency for u in users], dtype=float)
         own = [u.deadline_s for u in users]
         any_own = any(d is not None for d in own)
-        deadline = np.array(
-            [self.deadline_s if d is None else d for d in own] if any_own else [],
-            dtype=float,
+        common = self.deadline_s
+        deadline = (
+            np.array([common if d is None else d for d in own], dtype=float)
+            if any_own
+            else np.full(len(users), common)
         )
-        if not any_own:
-            deadline = np.full(len(users), self.deadline_s)
         with np.errstate(over="ignore", invalid="ignore"):
             p = bits / rate  # the same float as User.p
             upload = p / self.bandwidth_hz
