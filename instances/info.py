@@ -43,14 +43,10 @@ def served_bounds(instance: Instance) -> tuple[int, int]:
         # All n users finish by the last batch's end, so each must allow it.
         deadlines = np.minimum.accumulate(instance.user_deadline[users])
         lower = max(lower, int(np.sum(np.cumprod(meets(cost, deadlines)))))
-    per_user = np.array(
-        [
-            instance.upload_s[k]
-            + instance.models[i].mu_s
-            + instance.models[i].beta_s / instance.models[i].max_batch
-            for k, i in enumerate(instance.user_model)
-        ]
-    )
+    mu = np.array([m.mu_s for m in instance.models])
+    beta = np.array([m.beta_s / m.max_batch for m in instance.models])
+    model = instance.user_model
+    per_user = instance.upload_s + mu[model] + beta[model]
     active = instance.active_models()
     first_load = float(cold[active].min()) if len(active) else 0.0
     prefix = np.cumsum(np.sort(per_user)) + first_load

@@ -13,55 +13,30 @@ re-runs the validation.
 
 from __future__ import annotations
 
-import math
 import numbers
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from instances import derive
+from instances.values import (
+    DENSE_MODELS,
+    MAX_BATCH,
+    MAX_SECONDS,
+    MAX_SLOTS,
+    _identifier,
+    _nonnegative_seconds,
+    _positive,
+    _positive_seconds,
+    _set_numbers,
+    _short,
+)
+
 FORMAT = "partialloading/instance@1"
 
 # The feasibility rule lives in instances.timing; re-exported for old imports.
 from instances.timing import DEADLINE_RTOL, meets  # noqa: E402, F401
-
-
-def _number(path: str, value: Any) -> float:
-    """Return ``value`` as a float; refuse bools, strings and non-finite values.
-
-    Numpy scalars are accepted (generators produce them) and stored as floats,
-    so every record holds plain Python numbers that JSON can write.
-    """
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ValueError(f"{path}: expected a number, got {value!r}")
-    if not math.isfinite(value):
-        raise ValueError(f"{path}: must be finite, got {value!r}")
-    return float(value)
-
-
-def _positive(path: str, value: Any) -> float:
-    number = _number(path, value)
-    if number <= 0:
-        raise ValueError(f"{path}: must be finite and > 0, got {value!r}")
-    return number
-
-
-def _nonnegative(path: str, value: Any) -> float:
-    number = _number(path, value)
-    if number < 0:
-        raise ValueError(f"{path}: must be finite and >= 0, got {value!r}")
-    return number
-
-
-def _set_numbers(record: Any, check: Any, *names: str) -> None:
-    """Validate the numeric fields ``names`` of a frozen record with ``check``."""
-    for name in names:
-        object.__setattr__(record, name, check(name, getattr(record, name)))
-
-
-def _identifier(path: str, value: Any) -> None:
-    if not isinstance(value, str) or not value:
-        raise ValueError(f"{path}: expected a non-empty string, got {value!r}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,14 +88,18 @@ class Model:
             raise ValueError("blocks: a model needs at least one block")
         for b, block in enumerate(self.blocks):
             _identifier(f"blocks[{b}]", block)
-        _set_numbers(self, _nonnegative, "mu_s", "beta_s")
+        _set_numbers(self, _nonnegative_seconds, "mu_s", "beta_s")
         if (
             isinstance(self.max_batch, bool)
             or not isinstance(self.max_batch, numbers.Integral)
             or self.max_batch < 1
         ):
             raise ValueError(
-                f"max_batch: must be an integer >= 1, got {self.max_batch!r}"
+                f"max_batch: must be an integer >= 1, got {_short(self.max_batch)}"
+            )
+        if self.max_batch > MAX_BATCH:
+            raise ValueError(
+                f"max_batch: must be at most {MAX_BATCH:.0e}, got {self.max_batch!r}"
             )
         object.__setattr__(self, "max_batch", int(self.max_batch))
 
@@ -144,7 +123,7 @@ class User:
         _identifier("model", self.model)
         _set_numbers(self, _positive, "data_bits", "spectral_efficiency")
         if self.deadline_s is not None:
-            _set_numbers(self, _positive, "deadline_s")
+            _set_numbers(self, _positive_seconds, "deadline_s")
 
     @property
     def p(self) -> float:
@@ -199,86 +178,131 @@ class Instance:
     upload_s: np.ndarray = field(init=False, repr=False, compare=False)
     user_deadline: np.ndarray = field(init=False, repr=False, compare=False)
     model_users: tuple[np.ndarray, ...] = field(init=False, repr=False, compare=False)
+    _active: np.ndarray = field(init=False, repr=False, compare=False)
+    _any_deadline: bool = field(init=False, repr=False, compare=False)
     _cache: dict = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        # Vectorised (issue 13): a problem found column-wise is worded by the
+        # per-record walk of ``_reference_error``, so messages name the path.
         _identifier("name", self.name)
-        _set_numbers(self, _positive, "deadline_s", "slot_s", "bandwidth_hz")
+        _set_numbers(self, _positive_seconds, "deadline_s", "slot_s")
+        _set_numbers(self, _positive, "bandwidth_hz")
+        if self.deadline_s > MAX_SLOTS * self.slot_s:
+            raise ValueError(
+                f"slot_s: deadline_s / slot_s is {self.deadline_s / self.slot_s:.3g}"
+                f" slots, over the limit of {MAX_SLOTS:.0e}"
+            )
         if not isinstance(self.loading, Loading):
             raise ValueError("loading: expected a Loading record")
         for attr in ("blocks", "models", "users"):
             object.__setattr__(self, attr, tuple(getattr(self, attr)))
         set_ = object.__setattr__
-        set_(self, "block_index", self._index("blocks", self.blocks))
-        set_(self, "model_index", self._index("models", self.models))
-        set_(self, "user_index", self._index("users", self.users))
+        for attr, kind in (("block_index", "blocks"), ("model_index", "models")):
+            ids = [record.id for record in getattr(self, kind)]
+            table = derive.index(ids)
+            if table is None:
+                raise ValueError(derive.first_duplicate(kind, ids))
+            set_(self, attr, table)
+        found = derive.model_block_indices(
+            [m.blocks for m in self.models], self.block_index
+        )
+        if found is None:
+            raise ValueError(self._reference_error())
+        flat, starts = found
+        user_ids = [u.id for u in self.users]
+        user_index = derive.index(user_ids)
+        if user_index is None:
+            raise ValueError(derive.first_duplicate("users", user_ids))
+        set_(self, "user_index", user_index)
+        umodel = derive.lookup([u.model for u in self.users], self.model_index)
+        if len(umodel) and umodel.min() < 0:
+            raise ValueError(self._reference_error())
+        self._derive(flat, starts, umodel)
 
+    def _reference_error(self) -> str:
+        """Return the message of the first unknown or repeated reference."""
         for i, model in enumerate(self.models):
             seen: set[str] = set()
             for b, block in enumerate(model.blocks):
                 if block not in self.block_index:
-                    raise ValueError(
-                        f'models[{i}].blocks[{b}]: unknown block "{block}"'
-                    )
+                    return f'models[{i}].blocks[{b}]: unknown block "{block}"'
                 if block in seen:
-                    raise ValueError(
-                        f'models[{i}].blocks[{b}]: block "{block}" listed twice'
-                    )
+                    return f'models[{i}].blocks[{b}]: block "{block}" listed twice'
                 seen.add(block)
         for k, user in enumerate(self.users):
             if user.model not in self.model_index:
-                raise ValueError(f'users[{k}].model: unknown model "{user.model}"')
+                return f'users[{k}].model: unknown model "{user.model}"'
+        raise AssertionError("_reference_error called on valid references")
 
+    def _derive(self, flat: np.ndarray, starts: np.ndarray, umodel: np.ndarray) -> None:
+        """Compute the derived arrays and refuse times beyond MAX_SECONDS."""
+        set_ = object.__setattr__
+        users = self.users
         sizes = np.array([b.size_bytes for b in self.blocks], dtype=float)
-        blocks = tuple(
-            np.array([self.block_index[b] for b in m.blocks], dtype=np.int64)
-            for m in self.models
+        bits = np.array([u.data_bits for u in users], dtype=float)
+        rate = np.array([u.spectral_efficiency for u in users], dtype=float)
+        own = [u.deadline_s for u in users]
+        any_own = any(d is not None for d in own)
+        common = self.deadline_s
+        deadline = (
+            np.array([common if d is None else d for d in own], dtype=float)
+            if any_own
+            else np.full(len(users), common)
         )
-        umodel = np.array(
-            [self.model_index[u.model] for u in self.users], dtype=np.int64
-        )
-        p = np.array([u.p for u in self.users], dtype=float)
-        upload = p / self.bandwidth_hz
-        deadline = np.array(
-            [
-                self.deadline_s if u.deadline_s is None else u.deadline_s
-                for u in self.users
-            ],
-            dtype=float,
-        )
-        # Users of each model by ascending p_k (Theorem 2.1), ties by index.
-        order = np.lexsort((np.arange(len(self.users)), p))
-        by_model = tuple(order[umodel[order] == i] for i in range(len(self.models)))
+        with np.errstate(over="ignore", invalid="ignore"):
+            p = bits / rate  # the same float as User.p
+            upload = p / self.bandwidth_hz
+            per_byte = self.loading.seconds_per_byte
+            model_bytes = derive.segment_sums(sizes[flat], starts)
+            block_load = sizes * per_byte
+            model_load = model_bytes * per_byte
+        self._refuse_long(upload, block_load, model_load)
+        tiny = np.flatnonzero((p <= 0) | (upload <= 0))
+        if len(tiny):  # bandwidth shares p / sum(p) would be 0 / 0
+            raise ValueError(
+                f"users[{tiny[0]}]: upload time data_bits / (spectral_efficiency * "
+                "bandwidth_hz) underflows to 0 s"
+            )
+        by_model, counts = derive.users_by_model(umodel, p, len(self.models))
         set_(self, "block_sizes", sizes)
-        set_(self, "model_blocks", blocks)
-        model_bytes = np.array([sizes[b].sum() for b in blocks], dtype=float)
+        set_(self, "model_blocks", derive.split(flat, starts))
         set_(self, "model_bytes", model_bytes)
         set_(self, "user_model", umodel)
         set_(self, "user_p", p)
         set_(self, "upload_s", upload)
         set_(self, "user_deadline", deadline)
         set_(self, "model_users", by_model)
+        set_(self, "_active", np.flatnonzero(counts).astype(np.int64))
+        set_(self, "_any_deadline", any_own)
         set_(self, "_cache", {})
-        for array in (
-            sizes,
-            model_bytes,
-            umodel,
-            p,
-            upload,
-            deadline,
-            *blocks,
-            *by_model,
-        ):
+        for array in (sizes, model_bytes, umodel, p, upload, deadline, self._active):
             array.flags.writeable = False
 
-    @staticmethod
-    def _index(kind: str, records: tuple) -> dict[str, int]:
-        index: dict[str, int] = {}
-        for n, record in enumerate(records):
-            if record.id in index:
-                raise ValueError(f'{kind}[{n}].id: duplicate id "{record.id}"')
-            index[record.id] = n
-        return index
+    def _refuse_long(
+        self, upload: np.ndarray, block_load: np.ndarray, model_load: np.ndarray
+    ) -> None:
+        """Refuse an upload or load time over MAX_SECONDS, naming the record."""
+        k = derive.first_over(upload, MAX_SECONDS)
+        if k is not None:
+            raise ValueError(
+                f"users[{k}]: upload time data_bits / (spectral_efficiency * "
+                f"bandwidth_hz) is {upload[k]:.3g} s, over the limit of "
+                f"{MAX_SECONDS:g} s"
+            )
+        j = derive.first_over(block_load, MAX_SECONDS)
+        if j is not None:
+            raise ValueError(
+                f"blocks[{j}].size_bytes: loading the block takes "
+                f"{block_load[j]:.3g} s at the loading rates, over the limit of "
+                f"{MAX_SECONDS:g} s"
+            )
+        i = derive.first_over(model_load, MAX_SECONDS)
+        if i is not None:
+            raise ValueError(
+                f"models[{i}].blocks: loading them takes {model_load[i]:.3g} s, "
+                f"over the limit of {MAX_SECONDS:g} s"
+            )
 
     # -- sizes ---------------------------------------------------------------
     @property
@@ -296,7 +320,7 @@ class Instance:
     @property
     def has_user_deadlines(self) -> bool:
         """Return whether any user overrides the common deadline."""
-        return any(u.deadline_s is not None for u in self.users)
+        return self._any_deadline
 
     # -- derived structure, computed on first use ------------------------------
     def incidence(self) -> np.ndarray:
@@ -340,16 +364,52 @@ class Instance:
             self._cache[key] = out
         return self._cache[key]
 
+    def new_bytes_row(self, previous: int | None, reuse_blocks: bool = True):
+        """Return ``new_bytes(reuse_blocks)[previous + 1]`` without the I x I matrix.
+
+        The bytes each model loads after ``previous`` (None: the empty GPU), from
+        the models sharing ``previous``'s blocks: O(size of those blocks' model
+        lists) per call instead of O(I^2) memory (issue 13). Up to DENSE_MODELS
+        models the row of the (cached) matrix is returned: the two agree exactly
+        for integer block sizes, but may differ in the last bit for fractional
+        ones (the matrix product adds in another order).
+        """
+        if self.num_models <= DENSE_MODELS:
+            return self.new_bytes(reuse_blocks)[0 if previous is None else previous + 1]
+        if previous is None:
+            return self.model_bytes.copy()
+        if not reuse_blocks:
+            out = self.model_bytes.copy()
+            out[previous] = 0.0
+            return out
+        if "block_owners" not in self._cache:
+            flat = np.concatenate(self.model_blocks)
+            starts = np.concatenate(([0], np.cumsum(list(map(len, self.model_blocks)))))
+            self._cache["block_owners"] = derive.block_owners(
+                flat, starts, self.num_blocks
+            )
+        owners, ptr = self._cache["block_owners"]
+        blocks = self.model_blocks[previous]
+        counts = ptr[blocks + 1] - ptr[blocks]
+        # Positions ptr[j] .. ptr[j+1]-1 of every block j of ``previous``.
+        at = np.repeat(ptr[blocks] - np.cumsum(counts) + counts, counts)
+        at += np.arange(len(at))
+        common = np.bincount(
+            owners[at],
+            weights=np.repeat(self.block_sizes[blocks], counts),
+            minlength=self.num_models,
+        )
+        out = np.maximum(self.model_bytes - common, 0.0)
+        out[previous] = 0.0
+        return out
+
     def users_of(self, model: int) -> np.ndarray:
         """Return the users requesting ``model``, by ascending upload time."""
         return self.model_users[model]
 
     def active_models(self) -> np.ndarray:
         """Return the indices of models requested by at least one user."""
-        return np.array(
-            [i for i, users in enumerate(self.model_users) if len(users)],
-            dtype=np.int64,
-        )
+        return self._active.copy()
 
     def to_dict(self) -> dict[str, Any]:
         """Return the instance as a JSON-ready dict in the spec's format."""

@@ -10,7 +10,8 @@ We test it on the models in question (by default those requested by a user):
 1. a block is *shared* when two or more of these models contain it (Def. 1);
 2. l_i is the length of model i's longest prefix of shared blocks, and no shared
    block may follow it;
-3. clusters are the connected components of the model-block sharing graph;
+3. clusters are the connected components of the model-block sharing graph
+   (min-label propagation in numpy: fast for 100,000 models);
 4. within a cluster, W_m is the prefix of its deepest model, and every model's
    prefix must equal W_m[:l_i].
 
@@ -24,8 +25,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import networkx as nx
 import numpy as np
+
+from instances import derive
 
 if TYPE_CHECKING:
     from instances.model import Instance
@@ -73,62 +75,96 @@ def analyze(
                 instance, reuse_blocks, instance.active_models()
             )
         return instance._cache[key]
-    chosen = np.asarray(models)
-    chosen = [int(i) for i in chosen]
+    chosen = [int(i) for i in np.asarray(models)]
     if not reuse_blocks:
         return Structure(tuple(Cluster((i,), (0,), ()) for i in chosen), True)
+    if not chosen:
+        return Structure((), True)
 
-    counts = np.zeros(instance.num_blocks, dtype=np.int64)
-    for i in chosen:
-        counts[instance.model_blocks[i]] += 1
-    shared = counts >= 2
+    # Column-wise over the chosen models' blocks, in model order (issue 13).
+    blocks = [instance.model_blocks[i] for i in chosen]
+    lengths = np.array([len(b) for b in blocks], dtype=np.int64)
+    starts = np.concatenate(([0], np.cumsum(lengths)))
+    flat = np.concatenate(blocks)
+    owner = np.repeat(np.arange(len(chosen)), lengths)
+    flags = np.bincount(flat, minlength=instance.num_blocks)[flat] >= 2  # shared
+    pos = np.arange(len(flat)) - starts[owner]  # position within its model
+    # l_i: the first unshared position, or the model's length.
+    unshared = np.where(flags, np.iinfo(np.int64).max, pos)
+    depth = np.minimum(np.minimum.reduceat(unshared, starts[:-1]), lengths)
+    late = np.flatnonzero(flags & (pos > depth[owner]))
+    reason = _late_shared(instance, chosen, owner, pos, depth, late)
 
-    graph = nx.Graph()
-    graph.add_nodes_from(("m", i) for i in chosen)
-    depth: dict[int, int] = {}
-    reason: str | None = None
-    for i in chosen:
-        blocks = instance.model_blocks[i]
-        flags = shared[blocks]
-        l_i = int(np.argmin(flags)) if not flags.all() else len(blocks)
-        depth[i] = l_i
-        graph.add_edges_from((("m", i), ("b", int(j))) for j in blocks[flags])
-        late = np.flatnonzero(flags[l_i:])
-        if reason is None and len(late):
-            pos = l_i + int(late[0])
-            reason = (
-                f'model "{instance.models[i].id}": shared block '
-                f'"{instance.blocks[blocks[pos]].id}" at layer {pos + 1} lies above '
-                f'the unshared block "{instance.blocks[blocks[l_i]].id}" '
-                f"at layer {l_i + 1}"
-            )
-
+    label = _components(len(chosen), owner[flags], flat[flags])
     clusters = []
-    order = {i: t for t, i in enumerate(chosen)}
-    for component in nx.connected_components(graph):
-        members = sorted(
-            (n[1] for n in component if n[0] == "m"), key=order.__getitem__
-        )
-        members.sort(key=lambda i: depth[i])  # stable: ties keep instance order
+    for root in np.unique(label):  # components by their first model (root)
+        members = np.flatnonzero(label == root)
+        members = members[np.argsort(depth[members], kind="stable")]
         deepest = members[-1]
-        w = tuple(int(j) for j in instance.model_blocks[deepest][: depth[deepest]])
+        w = blocks[deepest][: depth[deepest]]
         if reason is None:
-            for i in members:
-                prefix = tuple(int(j) for j in instance.model_blocks[i][: depth[i]])
-                if prefix != w[: depth[i]]:
-                    # The first layer where the prefix leaves W_m (it exists:
-                    # the prefix is no longer than W_m and differs from it).
-                    pos = next(t for t, j in enumerate(prefix) if j != w[t])
-                    reason = (
-                        f'model "{instance.models[i].id}": layer {pos + 1} is '
-                        f'"{instance.blocks[prefix[pos]].id}", but the cluster\'s '
-                        f'shared layer {pos + 1} is "{instance.blocks[w[pos]].id}" '
-                        f'(from model "{instance.models[deepest].id}")'
-                    )
-                    break
-        clusters.append(Cluster(tuple(members), tuple(depth[i] for i in members), w))
-    clusters.sort(key=lambda c: min(order[i] for i in c.models))  # by first member
+            reason = _prefix_mismatch(instance, chosen, blocks, depth, members, w)
+        clusters.append(
+            Cluster(
+                tuple(chosen[t] for t in members),
+                tuple(int(depth[t]) for t in members),
+                tuple(w.tolist()),
+            )
+        )
     return Structure(tuple(clusters), reason is None, reason)
+
+
+def _late_shared(instance, chosen, owner, pos, depth, late) -> str | None:
+    """Return why the first model with a shared block above its l_i is not BLS."""
+    if not len(late):
+        return None
+    t, at = int(owner[late[0]]), int(pos[late[0]])
+    blocks, l_i = instance.model_blocks[chosen[t]], int(depth[t])
+    return (
+        f'model "{instance.models[chosen[t]].id}": shared block '
+        f'"{instance.blocks[blocks[at]].id}" at layer {at + 1} lies above '
+        f'the unshared block "{instance.blocks[blocks[l_i]].id}" '
+        f"at layer {l_i + 1}"
+    )
+
+
+def _prefix_mismatch(instance, chosen, blocks, depth, members, w) -> str | None:
+    """Return why a member's shared prefix is not W_m[:l_i], or None."""
+    for t in members:
+        prefix = blocks[t][: depth[t]]
+        if not np.array_equal(prefix, w[: depth[t]]):
+            # The first layer where the prefix leaves W_m (it exists: the
+            # prefix is no longer than W_m and differs from it).
+            at = int(np.flatnonzero(prefix != w[: len(prefix)])[0])
+            return (
+                f'model "{instance.models[chosen[t]].id}": layer {at + 1} is '
+                f'"{instance.blocks[prefix[at]].id}", but the cluster\'s '
+                f'shared layer {at + 1} is "{instance.blocks[w[at]].id}" '
+                f'(from model "{instance.models[chosen[members[-1]]].id}")'
+            )
+    return None
+
+
+def _components(count: int, model: np.ndarray, block: np.ndarray) -> np.ndarray:
+    """Return each model's component label: the least model sharing a block chain.
+
+    Min-label propagation over the model-block edges with pointer jumping, all
+    numpy: a few passes even for 100,000 models.
+    """
+    label = np.arange(count)
+    if not len(model):
+        return label
+    size = int(block.max()) + 1
+    while True:
+        least = np.full(size, count)
+        np.minimum.at(least, block, label[model])
+        new = label.copy()
+        np.minimum.at(new, model, least[block])
+        while not np.array_equal(new[new], new):  # jump to the root
+            new = new[new]
+        if np.array_equal(new, label):
+            return label
+        label = new
 
 
 def sharing_stats(instance: Instance) -> dict[str, np.ndarray]:
@@ -138,13 +174,14 @@ def sharing_stats(instance: Instance) -> dict[str, np.ndarray]:
     also has (the paper's theta counts layers); ``byte_share[i]`` is the same
     fraction in bytes, usually much lower.
     """
-    incidence = instance.incidence()
-    shared = incidence.sum(axis=0) >= 2
-    layer_share = np.array([shared[b].mean() for b in instance.model_blocks])
-    byte_share = np.array(
-        [
-            instance.block_sizes[b][shared[b]].sum() / instance.model_bytes[i]
-            for i, b in enumerate(instance.model_blocks)
-        ]
-    )
+    if not instance.num_models:
+        return {"layer_share": np.zeros(0), "byte_share": np.zeros(0)}
+    # Column-wise over all models' blocks: no I x J incidence matrix (issue 13).
+    lengths = np.array([len(b) for b in instance.model_blocks], dtype=np.int64)
+    starts = np.concatenate(([0], np.cumsum(lengths)))
+    flat = np.concatenate(instance.model_blocks)
+    shared = (np.bincount(flat, minlength=instance.num_blocks) >= 2)[flat]
+    layer_share = np.add.reduceat(shared.astype(float), starts[:-1]) / lengths
+    sizes = np.where(shared, instance.block_sizes[flat], 0.0)
+    byte_share = derive.segment_sums(sizes, starts) / instance.model_bytes
     return {"layer_share": layer_share, "byte_share": byte_share}

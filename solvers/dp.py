@@ -45,6 +45,9 @@ def min_plus(
     where ``out[m]`` is inf). The loop runs over the shorter side, each step
     one whole-array minimum.
     """
+    rows = len(b) - start
+    if rows > 0 and rows * (len(a) + len(b)) <= _GRID:
+        return _min_plus_grid(a, b, start)
     out = np.full(len(a) + len(b) - 1, np.inf)
     arg = np.full(len(out), -1, dtype=np.int64)
     if len(b) - start <= len(a):
@@ -60,6 +63,33 @@ def min_plus(
             better = seg < view
             view[better] = seg[better]
             arg[j + start : j + len(b)][better] = ns[better]
+    return out, arg
+
+
+# Largest grid (entries) of the one-shot min-plus convolution.
+_GRID = 2**16
+
+
+def _min_plus_grid(
+    a: np.ndarray, b: np.ndarray, start: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return what :func:`min_plus` returns, from one grid of every a[m-n] + b[n].
+
+    Row r holds n = start + r. Ties go where the loops put them (they update
+    on a strict improvement only): to the least n when the loop runs over n,
+    to the greatest n (least m - n) when it runs over ``a``.
+    """
+    n = np.arange(start, len(b))
+    width = len(a) + len(b) - 1
+    grid = np.full((len(n), width), np.inf)
+    columns = n[:, None] + np.arange(len(a))
+    grid[np.arange(len(n))[:, None], columns] = a + b[start:, None]
+    if len(n) <= len(a):
+        best = np.argmin(grid, axis=0)
+    else:
+        best = len(n) - 1 - np.argmin(grid[::-1], axis=0)
+    out = grid[best, np.arange(width)]
+    arg = np.where(out < np.inf, n[best], -1)
     return out, arg
 
 

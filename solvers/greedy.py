@@ -55,14 +55,16 @@ def solve(instance: Instance, options: Options) -> Outcome:
     count = (
         np.concatenate([np.arange(1, len(t) + 1) for t in tables]) if tables else owner
     )
-    load = instance.loading.seconds_per_byte * instance.new_bytes(options.reuse_blocks)
+    per_byte = instance.loading.seconds_per_byte
     slot = instance.slot_s * (1.0 + SLOT_RTOL)
 
     remaining = np.ones(len(active), dtype=bool)
-    row, used, iterations = 0, 0, 0
+    previous, used, iterations = None, 0, 0
     batches: list[tuple[int, np.ndarray]] = []
     while used < slots and remaining.any():
-        phi = cost + load[row, active][owner]
+        # One row of the switch loads at a time: no I x I matrix (issue 13).
+        load = per_byte * instance.new_bytes_row(previous, options.reuse_blocks)
+        phi = cost + load[active][owner]
         need = np.maximum(np.ceil(phi / slot), 1.0)
         ok = remaining[owner] & (need <= slots - used)
         if not ok.any():  # v^* = 0: nobody can be served in the slots left
@@ -74,7 +76,7 @@ def solve(instance: Instance, options: Options) -> Outcome:
         a, model = owner[best], int(active[owner[best]])
         batches += paper_batches(instance, model, int(count[best]), options.bandwidth)
         remaining[a] = False
-        row, used = model + 1, used + int(need[best])
+        previous, used = model, used + int(need[best])
         iterations += 1
     schedule = Schedule.from_indices(
         instance, batches, options.reuse_blocks, options.bandwidth

@@ -243,6 +243,12 @@ def test_bls_shares_fewer_bytes_than_layers(bls_default, general_default):
         (dict(deadline_s=0.0), "deadline_s"),
         (dict(zipf=-1.0), "zipf"),
         (dict(seed=-1), "seed"),
+        # Caps (issue 10 §1, §7): sizes, 1e9 s, 1e9 slots; 0.7 s / 1e-320 s = inf.
+        (dict(num_users=10**10), "num_users: must be at most 1,000,000"),
+        (dict(num_models=100_001), "num_models: must be at most 100,000"),
+        (dict(deadline_s=1e308), "deadline_s: must be at most 1e"),
+        (dict(slot_s=1e-320), "slot_s: deadline_s / slot_s is inf slots"),
+        (dict(bandwidth_hz=1e-308, num_users=2), "bandwidth_hz: too small"),
     ],
 )
 def test_generator_rejects_bad_parameters(kwargs, message):
@@ -308,6 +314,9 @@ def test_generate_command_tiny(tmp_path):
         (["bls", "--structure", "bls"], "--structure: not used by the bls generator"),
         (["bls", "--profile", "nope"], "--profile: no file and no shipped profile"),
         (["bls", "--users", "many"], "invalid int value"),
+        (["bls", "--users", "10000000000"], "--users: must be at most 1,000,000"),
+        (["bls", "--deadline", "1e308"], "--deadline: must be at most 1e+09 s"),
+        (["bls", "--slot", "1e-320"], "--slot: deadline_s / slot_s is inf slots"),
         (["mesh"], "invalid choice"),
     ],
 )

@@ -17,10 +17,13 @@ from conftest import make_instance
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from instances import columns
+from instances import io as io_module
 from instances.generators import tiny
 from instances.io import (
     InputError,
     instance_from_dict,
+    instance_from_dict_per_item,
     load_instance,
     save_instance,
     write_json,
@@ -122,6 +125,42 @@ def test_non_finite_json_literals_name_their_path(
     with pytest.raises(InputError) as info:
         load_instance(path)
     assert str(info.value) == f"{path}: {where}: non-finite number is not allowed"
+
+
+def test_nul_bytes_are_refused_without_reading_on(tmp_path):
+    """Tests that /dev/zero (endless NUL bytes) is refused at its first chunk."""
+    with pytest.raises(InputError, match=r"^/dev/zero: not a UTF-8 text file \(NUL"):
+        load_instance("/dev/zero")
+
+
+def test_file_size_cap(tmp_path, two_models_doc, monkeypatch):
+    """Tests that a file over the read cap is refused with the cap in MiB."""
+    path = tmp_path / "big.json"
+    path.write_text(json.dumps(two_models_doc))
+    monkeypatch.setattr(io_module, "MAX_FILE_BYTES", 100)  # the file is ~900 bytes
+    with pytest.raises(InputError, match=r"big\.json: file is larger than 0 MiB"):
+        load_instance(path)
+
+
+def test_integer_literal_too_long_is_input_error(tmp_path, two_models_doc):
+    """Tests that a 5000-digit integer (Python refuses to parse it) is bad input."""
+    text = json.dumps(mutated(two_models_doc, ("users", 0, "data_bits"), 12345))
+    path = tmp_path / "digits.json"
+    path.write_text(text.replace("12345", "9" * 5000))
+    with pytest.raises(InputError, match=r"digits\.json: malformed JSON \("):
+        load_instance(path)
+
+
+def test_duplicate_key_reported_before_a_later_nan(tmp_path, two_models_doc):
+    """Tests that the first problem in the old order wins: a duplicate key."""
+    text = json.dumps(mutated(two_models_doc, ("users", 2, "data_bits"), 12345))
+    text = text.replace("12345", "NaN").replace(
+        '"deadline_s": 20.0', '"deadline_s": 20.0, "deadline_s": 5.0'
+    )
+    path = tmp_path / "both.json"
+    path.write_text(text)
+    with pytest.raises(InputError, match=r'both\.json: duplicate key "deadline_s"'):
+        load_instance(path)
 
 
 def test_wrong_format(two_models_doc):
@@ -471,3 +510,134 @@ def test_json_writer_accepts_numpy(tmp_path):
     path = tmp_path / "x.json"
     write_json(path, {"n": np.int64(3), "a": np.arange(2), "f": np.float32(0.5)})
     assert json.loads(path.read_text()) == {"n": 3, "a": [0, 1], "f": 0.5}
+
+
+# -- valid ranges (issue 10 §1, §4) --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "message"),
+    [
+        # 1e9 s is MAX_SECONDS: 1e15 CP-SAT units of 1 us, inside int64.
+        (("deadline_s",), 1e308, "deadline_s: must be at most 1e+09 s, got 1e+308"),
+        (("slot_s",), 2e9, "slot_s: must be at most 1e+09 s, got 2000000000.0"),
+        (("models", 1, "beta_s"), 1e10, "models[1].beta_s: must be at most 1e+09 s"),
+        (("users", 2, "deadline_s"), 1e308, "users[2].deadline_s: must be at most"),
+        # 20 s / 1e-320 s overflows to inf slots; 20 / 1e-8 = 2e9 > 1e9 slots.
+        (("slot_s",), 1e-320, "slot_s: deadline_s / slot_s is inf slots, over the"),
+        (("slot_s",), 1e-8, "slot_s: deadline_s / slot_s is 2e+09 slots, over the"),
+        (
+            ("models", 0, "max_batch"),
+            2**64,
+            "models[0].max_batch: must be at most 1e+09",
+        ),
+        # u2: p = 4 / 2 = 2; upload 2 / 1e-308 Hz overflows; 1e308 bits / 2 = 5e307 s.
+        (("bandwidth_hz",), 1e-308, "users[0]: upload time data_bits / (spectral_eff"),
+        (
+            ("users", 1, "data_bits"),
+            1e308,
+            "users[1]: upload time data_bits / (spectral",
+        ),
+        (
+            ("users", 0, "data_bits"),
+            5e-324,
+            "users[0]: upload time data_bits / (spectr",
+        ),
+        # Block a: 1e308 B at 100 B/s (twice) takes 2e306 s.
+        (("blocks", 0, "size_bytes"), 1e308, "blocks[0].size_bytes: loading the block"),
+        (("loading", "disk_bytes_per_s"), 5e-324, "blocks[0].size_bytes: loading the"),
+        (("blocks", 0, "size_bytes"), 10**400, "blocks[0].size_bytes: must be finite"),
+    ],
+)
+def test_values_out_of_range_are_refused(two_models_doc, path, value, message):
+    """Tests that values whose times overflow or leave int64 scaling are refused."""
+    assert refused(mutated(two_models_doc, path, value)).startswith(message)
+
+
+def test_model_load_time_limit():
+    """Tests that a model whose blocks together load for over 1e9 s is refused."""
+    # Each of a, b takes 6e8 s (3e10 B at V(S) = S / 50); model A loads both: 1.2e9 s.
+    blocks = (Block("a", 3e10), Block("b", 3e10), Block("c", 300))
+    with pytest.raises(ValueError, match=r"^models\[0\]\.blocks: loading them takes"):
+        make_instance(blocks=blocks)
+
+
+def test_huge_integer_message_stays_short(two_models_doc):
+    """Tests that a 401-digit integer is refused in one short line."""
+    message = refused(mutated(two_models_doc, ("users", 0, "data_bits"), 10**400))
+    assert (
+        message == "users[0].data_bits: must be finite, got 100000000000...(401 digits)"
+    )
+
+
+# -- the column-wise path agrees with the per-item walk (issue 13) --------------------
+
+BAD_INPUTS = [
+    *[(p, None, True) for p in [("deadline_s",), ("loading", "pcie_bytes_per_s")]],
+    (("blocks", 1, "size_bytes"), None, True),
+    (("models", 0, "mu_s"), None, True),
+    (("users", 2, "spectral_efficiency"), None, True),
+    *[(p, 1, False) for p in [("extra",), ("loading", "nvme"), ("blocks", 2, "kind")]],
+    (("models", 1, "layers"), 1, False),
+    (("users", 0, "deadline"), 1, False),
+    (("blocks", 2, "id"), "a", False),
+    (("models", 1, "id"), "A", False),
+    (("users", 2, "id"), "u1", False),
+    (("users", 1, "model"), "Z", False),
+    (("models", 1, "blocks"), ["a", "c", "a"], False),
+    (("models", 1, "blocks"), ["a", "x"], False),
+    (("models", 0, "blocks"), [], False),
+    (("models", 0, "blocks"), "a", False),
+    (("models", 0, "blocks"), ["a", 7], False),
+    *[(path, value, False) for path in POSITIVE for value in (0, -1.5, float("nan"))],
+    *[(path, value, False) for path in POSITIVE for value in (True, "1", None, [1])],
+    *[
+        (("models", 1, key), v, False)
+        for key in ("mu_s", "beta_s")
+        for v in (-0.1, 1e10)
+    ],
+    *[
+        (("models", 0, "max_batch"), v, False)
+        for v in (0, -2, 2.5, 2.0, "2", True, None)
+    ],
+    *[(("users", 0, "deadline_s"), v, False) for v in (0, -1, float("nan"), True, 2e9)],
+    *[(("blocks", 1, "id"), v, False) for v in ("", 3, None)],
+    *[(("name",), v, False) for v in ("", 3, None)],
+    (("users",), {}, False),
+    (("blocks", 0), "a", False),
+    (("loading",), 5, False),
+    (("format",), "partialloading/instance@2", False),
+    (("deadline_s",), 1e308, False),
+    (("slot_s",), 1e-320, False),
+    (("bandwidth_hz",), 1e-308, False),
+    (("blocks", 0, "size_bytes"), 10**400, False),
+    (("models", 0, "max_batch"), 2**64, False),
+]
+
+
+@pytest.mark.parametrize(("path", "value", "delete"), BAD_INPUTS, ids=str)
+def test_vectorized_path_reports_every_per_item_error(
+    two_models_doc, path, value, delete
+):
+    """Tests that the column-wise check refuses each bad input, with the same text."""
+    doc = mutated(two_models_doc, path, value, delete)
+    assert columns.build(doc) is None  # the fast path never accepts it
+    with pytest.raises(InputError) as per_item:
+        instance_from_dict_per_item(doc)
+    assert refused(doc) == str(per_item.value)
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(seed=st.integers(0, 10_000), own_deadlines=st.booleans())
+def test_vectorized_path_builds_the_same_instance(seed, own_deadlines):
+    """Tests that valid documents take the column-wise path and give equal instances."""
+    doc = tiny.generate(seed, "general", per_user_deadlines=own_deadlines).to_dict()
+    fast = columns.build(doc)
+    assert fast is not None
+    slow = instance_from_dict_per_item(doc)
+    assert fast == slow and fast.to_dict() == slow.to_dict()
+    assert np.array_equal(fast.upload_s, slow.upload_s)
+    assert all(
+        np.array_equal(a, b)
+        for a, b in zip(fast.model_users, slow.model_users, strict=True)
+    )

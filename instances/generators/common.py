@@ -20,6 +20,7 @@ import numpy as np
 from instances.generators import profile as profiles
 from instances.generators.resnet import layer_bytes
 from instances.model import Block, Instance, Model, User
+from instances.values import MAX_SECONDS, MAX_SLOTS
 
 RADIUS_M = 250.0
 MIN_DISTANCE_M = 1.0
@@ -27,6 +28,10 @@ POWER_W_PER_HZ = 5e-9
 NOISE_W_PER_HZ = 10 ** (-174 / 10) * 1e-3  # -174 dBm/Hz
 PATH_LOSS_EXPONENT = 4.0
 DATA_BITS = 128 * 128 * 3 * 8  # 393,216 bits
+
+# Largest generated sizes (see check).
+MAX_USERS = 1_000_000
+MAX_MODELS = 100_000
 
 # Half-width of the uniform spread of a model's share ratio theta_i around theta:
 # the step of the paper's theta grid (75 %, 80 %, ..., 95 %).
@@ -54,16 +59,17 @@ def check(
     zipf: float | None,
     seed: int,
 ) -> None:
-    """Raise ValueError naming the first parameter out of range."""
-    for key, value in (("num_users", num_users), ("num_models", num_models)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-            raise ValueError(f"{key}: expected an integer, got {value!r}")
+    """Raise ValueError naming the first parameter out of range.
+
+    Beyond the instance's own ranges (:data:`instances.values.MAX_SECONDS`,
+    :data:`~instances.values.MAX_SLOTS`), sizes are capped at MAX_USERS and
+    MAX_MODELS: the largest instance benchmarked (benchmarks/bench_scale.py),
+    whose file (about 280 MB) stays below the read cap of instance files.
+    """
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed: must be an integer >= 0, got {seed!r}")
-    if num_users < 0:
-        raise ValueError(f"num_users: must be >= 0, got {num_users}")
-    if num_models < 1:
-        raise ValueError(f"num_models: must be >= 1, got {num_models}")
+    _check_size("num_users", num_users, 0, MAX_USERS)
+    _check_size("num_models", num_models, 1, MAX_MODELS)
     if not 0.0 < theta < 1.0:
         raise ValueError(f"theta: must be in (0, 1), got {theta!r}")
     for key, value in (
@@ -73,8 +79,26 @@ def check(
     ):
         if not (math.isfinite(value) and value > 0):
             raise ValueError(f"{key}: must be finite and > 0, got {value!r}")
+    for key, value in (("deadline_s", deadline_s), ("slot_s", slot_s)):
+        if value > MAX_SECONDS:
+            raise ValueError(f"{key}: must be at most {MAX_SECONDS:g} s, got {value!r}")
+    if deadline_s > MAX_SLOTS * slot_s:
+        raise ValueError(
+            f"slot_s: deadline_s / slot_s is {deadline_s / slot_s:.3g} slots, "
+            f"over the limit of {MAX_SLOTS:.0e}"
+        )
     if zipf is not None and not (math.isfinite(zipf) and zipf >= 0):
         raise ValueError(f"zipf: must be finite and >= 0, got {zipf!r}")
+
+
+def _check_size(key: str, value: int, low: int, high: int) -> None:
+    """Raise ValueError unless ``value`` is an integer in ``low..high``."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise ValueError(f"{key}: expected an integer, got {value!r}")
+    if value < low:
+        raise ValueError(f"{key}: must be >= {low}, got {value}")
+    if value > high:
+        raise ValueError(f"{key}: must be at most {high:,}, got {value}")
 
 
 def resolve_profile(profile) -> profiles.Profile:
@@ -183,7 +207,31 @@ def assemble(
     deadline_s: float,
     slot_s: float,
 ) -> Instance:
-    """Return the validated instance."""
+    """Return the validated instance.
+
+    Users all send DATA_BITS, so an upload over MAX_SECONDS means the bandwidth
+    is too small: the error then names ``bandwidth_hz``.
+    """
+    try:
+        return _instance(
+            name, blocks, models, users, prof, bandwidth_hz, deadline_s, slot_s
+        )
+    except ValueError as error:
+        if str(error).startswith("users["):
+            raise ValueError(f"bandwidth_hz: too small ({error})") from None
+        raise
+
+
+def _instance(
+    name: str,
+    blocks: list[Block],
+    models: list[Model],
+    users: list[User],
+    prof: profiles.Profile,
+    bandwidth_hz: float,
+    deadline_s: float,
+    slot_s: float,
+) -> Instance:
     return Instance(
         name=name,
         deadline_s=float(deadline_s),
