@@ -123,8 +123,12 @@ def make_options(options: dict[str, Any]):
     return Options(**values)
 
 
-def run_one(task: Task) -> dict[str, Any]:
-    """Run one task and return its row. Never raises: failures become rows."""
+def run_one(task: Task, keep: Callable[..., None] | None = None) -> dict[str, Any]:
+    """Run one task and return its row. Never raises: failures become rows.
+
+    ``keep(task, instance, result)``, if given, receives each result (e.g. to
+    save its schedule); it runs in the worker and must be picklable.
+    """
     from solvers import registry
 
     params = task.params
@@ -152,6 +156,8 @@ def run_one(task: Task) -> dict[str, Any]:
         if reason is not None:
             return {**row, "status": UNSUPPORTED, "error": reason}
         result = registry.run(task.method, instance, options)
+        if keep is not None:
+            keep(task, instance, result)
     except Exception as error:  # a failed task is a row, not a crash
         message = f"{type(error).__name__}: {error}"
         expected = registry.SolverBug | registry.Unsupported | ValueError

@@ -221,6 +221,8 @@ def spec(name: str) -> MethodSpec:
     ValueError
         ``method: unknown method "x" (known: ...)``.
     """
+    if ":" in name:  # a user's own package.module:function (solvers/user.py)
+        return importlib.import_module("solvers.user").spec(name)
     if name not in METHODS:
         known = ", ".join(METHODS)
         raise ValueError(f'method: unknown method "{name}" (known: {known})')
@@ -244,6 +246,8 @@ def get(name: str) -> Method:
     Unsupported
         If a required package or the method's module is not installed.
     """
+    if ":" in name:  # a user's own package.module:function (solvers/user.py)
+        return importlib.import_module("solvers.user").load(name)
     entry = spec(name)
     missing = missing_packages(name)
     if missing:
