@@ -22,6 +22,7 @@ EXPERIMENTS = {
     "fig8": "experiments.figures",
     "fig9": "experiments.figures",
     "scaling": "experiments.scaling",
+    "complexity": "experiments.complexity",
     "claims": "experiments.claims",
 }
 
@@ -30,6 +31,7 @@ KINDS = {
     "experiments.verify_dp": "verify-dp",
     "experiments.figures": "figure",
     "experiments.scaling": "scaling",
+    "experiments.complexity": "scaling",
     "experiments.claims": "claims",
 }
 

@@ -190,9 +190,16 @@ class FigureColumns(_Table):
     x_column: str = "x_value"
 
 
+class ClaimsTolerance(_Table):
+    points: Annotated[float, Field(ge=0, allow_inf_nan=False)] = 5.0
+    relative: Annotated[float, Field(ge=0, allow_inf_nan=False)] = 0.25
+    zero_band: Annotated[float, Field(ge=0, allow_inf_nan=False)] = 0.5
+
+
 class ClaimsConfig(_Table):
     experiments: Annotated[list[str], Field(min_length=1)]
     timing: Timing
+    tolerance: ClaimsTolerance = ClaimsTolerance()
     seed: Count = 0
     proposition1: Proposition1 = Proposition1()
     theorem1: Theorem1 = Theorem1()

@@ -80,6 +80,9 @@ class MethodSpec:
         The external solver it drives: ``"pyomo"`` (any Pyomo solver, chosen
         with ``--solver``; default HiGHS), ``"cp-sat"`` or None. Only such
         methods read ``--threads``, ``--mip-gap`` and ``--log``.
+    iterations
+        Honours ``Options.iterations`` (``--iterations``), an iteration budget
+        that makes a seeded run reproducible whatever the machine's speed.
     requires
         Python packages the method imports (a missing one gives one line).
     accepts
@@ -93,6 +96,7 @@ class MethodSpec:
     user_deadlines: bool = False
     reuse: Reuse = Reuse.CALLER
     solver: str | None = None
+    iterations: bool = False
     requires: tuple[str, ...] = ()
     accepts: str = "any"
 
@@ -186,6 +190,7 @@ METHODS: dict[str, MethodSpec] = {
         "iterated local search over model orders with exact counts (anytime)",
         exact=False,
         time_limit=True,
+        iterations=True,
     ),
 }
 
