@@ -62,6 +62,7 @@ def build(config: dict[str, Any], ev: Evidence) -> list[Claim]:
         *claims_figures.rows(ev, tol),
         *claims_measures.runtime_rows(ev, tol),
         *claims_measures.greedy_gap_rows(ev, saturated),
+        *claims_measures.reuse_rows(ev),
     ]
 
 

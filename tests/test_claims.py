@@ -173,3 +173,35 @@ def test_slack_split_keeps_an_optimum_with_a_worse_split(two_models):
         two_models, best.schedule, np.random.default_rng(0), 3
     )
     assert found is (best.served > 0)
+
+
+def test_runtime_rows_one_per_stated_number(tmp_path):
+    """Tests the Fig. 9 rows: a speed-up 100x off is only 'same direction'."""
+    (tmp_path / "enumeration").mkdir()
+    rows = [
+        {
+            "panel": p,
+            "method": m,
+            "median_runtime_s": 0.003,
+            "speedup_vs_enumeration": s,
+            "speedup_vs_heldkarp": 0.5,
+        }
+        for p, m, s in (("a", "spec", 3000.0), ("a", "gen", 37.0), ("b", "gen", 0.5))
+    ]
+    write_rows(tmp_path / "enumeration" / "summary.csv", list(rows[0]), rows)
+    ev = Evidence(tmp_path, committed=tmp_path / "none")
+    from experiments import claims_measures
+
+    got = {c.claim: c.verdict for c in claims_measures.runtime_rows(ev, TOL)}
+    assert len(got) == 5  # three speed-ups, two runtimes
+    assert got["Fig. 9(a): spec 3,681x faster than the exhaustive search"] is (
+        Verdict.REPRODUCED
+    )
+    assert got["Fig. 9(a): gen 3,749x faster than the exhaustive search"] is (
+        Verdict.SAME_DIRECTION
+    )
+    assert got["Fig. 9(b): gen 2,478x faster than the exhaustive search"] is (
+        Verdict.NOT_REPRODUCED
+    )
+    assert got["Fig. 9(a): spec runs in about 5.6 ms"] is Verdict.REPRODUCED
+    assert got["Fig. 9(b): gen runs in about 12.5 ms"] is Verdict.NOT_REPRODUCED
