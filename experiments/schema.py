@@ -207,10 +207,34 @@ class ClaimsTolerance(_Table):
     zero_band: Annotated[float, Field(ge=0, allow_inf_nan=False)] = 0.5
 
 
+class ClaimsTheorems(_Table):
+    bls_instances: Count = 100
+    general_instances: Count = 100
+    max_users: Annotated[int, Field(ge=1, le=7)] = 6
+    split_trials: PositiveInt = 5
+    remark3_instances: PositiveInt = 40
+    remark3_trials: PositiveInt = 50
+
+
+class ClaimsGreedyGap(_Table):
+    deadlines: Annotated[list[PositiveFloat], Field(min_length=1)] = [0.7]
+    realizations: PositiveInt = 10
+    time_limit: PositiveFloat = 20.0
+    saturated: Annotated[float, Field(gt=0, le=1)] = 0.95
+
+
+class ClaimsComplexity(_Table):
+    slack: Annotated[float, Field(ge=0, allow_inf_nan=False)] = 0.25
+
+
 class ClaimsConfig(_Table):
     experiments: Annotated[list[str], Field(min_length=1)]
-    timing: Timing
+    timing: Timing | None = None
     tolerance: ClaimsTolerance = ClaimsTolerance()
+    theorems: ClaimsTheorems = ClaimsTheorems()
+    greedy_gap: ClaimsGreedyGap = ClaimsGreedyGap()
+    complexity: ClaimsComplexity = ClaimsComplexity()
+    estimates: dict[str, PositiveFloat] = {}
     seed: Count = 0
     proposition1: Proposition1 = Proposition1()
     theorem1: Theorem1 = Theorem1()

@@ -207,3 +207,31 @@ def complexity(measured: float | None, claimed: float, slack: float) -> Verdict:
     if measured is None or math.isnan(measured):
         return Verdict.NOT_TESTED
     return Verdict.FAILS if measured > claimed + slack else Verdict.HOLDS
+
+
+def refuted(checked: int, disagreements: int) -> Verdict:
+    """Return the verdict on a hardness argument refuted by an exact polynomial method.
+
+    The argument fails when the polynomial method agreed with brute force on
+    every checked instance of the special case it calls hard; with no check or
+    a disagreement the refutation is not shown (not tested).
+    """
+    if checked <= 0 or disagreements > 0:
+        return Verdict.NOT_TESTED
+    return Verdict.FAILS
+
+
+def conjunction(parts: Iterable[Verdict]) -> Verdict:
+    """Return one theorem verdict for a statement tested in several parts.
+
+    Not tested if no part was; fails if any part fails; holds w.l.o.g. if any
+    part holds only so; holds otherwise.
+    """
+    tested = [v for v in parts if v is not Verdict.NOT_TESTED]
+    if not tested:
+        return Verdict.NOT_TESTED
+    if Verdict.FAILS in tested:
+        return Verdict.FAILS
+    if Verdict.HOLDS_WLOG in tested:
+        return Verdict.HOLDS_WLOG
+    return Verdict.HOLDS

@@ -111,3 +111,24 @@ def test_complexity_rule():
     """Tests that a count growing faster than the bound's exponent fails it."""
     assert verdicts.complexity(1.05, 1.0, 0.25) is Verdict.HOLDS
     assert verdicts.complexity(1.0, 0.0, 0.25) is Verdict.FAILS
+
+
+def test_refuted_needs_an_exact_agreeing_method():
+    """Tests that a hardness argument fails only if the polynomial method was exact."""
+    assert verdicts.refuted(50, 0) is Verdict.FAILS
+    assert verdicts.refuted(50, 1) is Verdict.NOT_TESTED
+    assert verdicts.refuted(0, 0) is Verdict.NOT_TESTED
+
+
+def test_conjunction_fails_on_one_failing_part():
+    """Tests that a statement with one failing part fails, untested parts ignored."""
+    h, w, f, u = (
+        Verdict.HOLDS,
+        Verdict.HOLDS_WLOG,
+        Verdict.FAILS,
+        Verdict.NOT_TESTED,
+    )
+    assert verdicts.conjunction([h, h, u]) is h
+    assert verdicts.conjunction([h, w]) is w
+    assert verdicts.conjunction([h, w, f]) is f
+    assert verdicts.conjunction([u]) is u
