@@ -10,6 +10,7 @@ missing: <file>)". Nothing here computes evidence: it only reads files.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -106,42 +107,44 @@ class Evidence:
 
 
 def figure_run(csv_path: Path) -> str:
-    """Return "quick/full, N realizations, profile P" of a figure's results.csv.
+    """Return "quick/full, N realizations, profile P" of a run's evidence file.
 
-    Realizations are the most seeds of one (panel, variant, x) point; the
-    profile is the ``param_profile`` column, else the generator's default
-    named by the folder's report.md, else "not recorded"; quick or full from
-    the report's "quick config" / "full config".
+    For a results.csv, realizations are the most seeds of one (panel, variant,
+    x) point and the profile the ``param_profile`` column; otherwise (and for
+    what the CSV lacks) both are read from the folder's report.md or README.md
+    ("full config", "1000 realizations", "3 seeds", a profile name ``rtx4090-*``);
+    a figure's profile only from its ``param_profile`` column or the "default
+    parameters" its report states, never from the report's prose.
     """
-    rows = read_rows(csv_path)
-    seeds: dict[tuple, set] = {}
-    profiles = set()
-    for row in rows:
-        key = (row.get("panel"), row.get("variant"), row.get("x_value"))
-        seeds.setdefault(key, set()).add(row.get("param_seed", row.get("seed")))
-        profiles.add(row.get("param_profile"))
-    realizations = max((len(s) for s in seeds.values()), default=0)
-    report = csv_path.parent / "report.md"
-    text = report.read_text() if report.exists() else ""
-    mode = (
-        "quick" if "quick config" in text else "full" if "full config" in text else "?"
+    text = "".join(
+        (csv_path.parent / name).read_text()
+        for name in ("README.md", "report.md")
+        if (csv_path.parent / name).exists()
     )
-    named = sorted(str(p) for p in profiles if p)
-    if named:
-        profile = "profile " + "/".join(named)
-    elif "profile" in text:
-        profile = "profile " + _profile_in(text)
-    else:
-        profile = "profile not recorded (generator default)"
-    return f"{mode}, {realizations} realizations, {profile}"
-
-
-def _profile_in(text: str) -> str:
-    """Return the profile a report names (``"profile": "x"`` or ``profile x``)."""
-    import re
-
-    found = re.search(r"\"profile\": \"([\w.-]+)\"|profile[ =:`]+\"?([\w.-]+)", text)
-    return next((g for g in found.groups() if g), "?") if found else "?"
+    mode = re.search(r"\b(quick|full)\b(?:\*\*)? (?:config|run)", text)
+    count = re.search(r"(\d[\d,]*)\*{0,2} (realizations|seeds|instances)", text)
+    profiles = sorted(set(re.findall(r"rtx4090-[a-z0-9-]*[a-z0-9]", text)))
+    realizations = f"{count.group(1)} {count.group(2)}" if count else None
+    if csv_path.name == "results.csv":
+        rows = read_rows(csv_path)
+        seeds: dict[tuple, set] = {}
+        named = set()
+        for row in rows:
+            key = (row.get("panel"), row.get("variant"), row.get("x_value"))
+            seeds.setdefault(key, set()).add(row.get("param_seed", row.get("seed")))
+            named.add(row.get("param_profile"))
+        most = max((len(s) for s in seeds.values()), default=0)
+        realizations = f"{most} realizations"
+        stated = re.search(r"default parameters: `(\{.*?\})`", text)
+        default = json.loads(stated.group(1)).get("profile") if stated else None
+        profiles = sorted(str(p) for p in named if p) or ([default] if default else [])
+    profile = (
+        "profile " + "/".join(profiles)
+        if profiles
+        else "profile not recorded (generator default at run time)"
+    )
+    size = realizations or "size not recorded"
+    return f"{mode.group(1) if mode else 'quick/full not recorded'}, {size}, {profile}"
 
 
 def missing_text(rel: str) -> str:

@@ -185,30 +185,50 @@ def fig6_text_rows(ev: Evidence, tol: Tolerance) -> list[Claim]:
                 ev.run_of(rel_path),
             )
         )
-    out.append(_slowdown(ev, data, tol, rel_path))
+    out += [_bend(ev, data, tol, rel_path, bend) for bend in BENDS]
     return out
 
 
-def _slowdown(ev: Evidence, data: dict, tol: Tolerance, rel_path: str) -> Claim:
-    """Return the row of "the increase slows when B is larger than 100 MHz"."""
-    claim = "Fig. 6(a): the increase slows when B is larger than 100 MHz"
+# Stated changes of slope: (panel, x where the slope is split, scale of x for
+# "per unit", unit, +1 if the rise should be larger above the split, text).
+BENDS = (
+    ("a", 1e8, 1e8, "100 MHz", -1, "the increase slows when B is larger than 100 MHz"),
+    (
+        "d",
+        0.85,
+        0.05,
+        "5 points of theta",
+        1,
+        "the ratio increases faster as theta grows",
+    ),
+)
+
+
+def _bend(ev: Evidence, data: dict, tol: Tolerance, rel_path: str, bend) -> Claim:
+    """Return the row of a stated change of slope of spec's curve.
+
+    The rise per unit of x below the split point against the rise per unit
+    above it (points); the stated direction must hold beyond the zero band.
+    """
+    panel, split, unit, unit_text, direction, text = bend
+    claim = f"Fig. 6({panel}): {text}"
     how = (
-        "spec's rise per 100 MHz from 10 to 100 MHz minus its rise per 100 MHz "
-        "from 100 MHz to the largest B (pt): positive = slows"
+        f"spec's rise per {unit_text} up to x = {split:g} against its rise per "
+        f"{unit_text} from there to the largest x (pt)"
     )
-    points = curve(data, "a", "spec")
-    low = [(x, y) for x, y in points if x <= 1e8]
-    high = [(x, y) for x, y in points if x >= 1e8]
+    points = curve(data, panel, "spec")
+    low = [(x, y) for x, y in points if x <= split]
+    high = [(x, y) for x, y in points if x >= split]
     if len(low) < 2 or len(high) < 2:
         return untested(claim, QUANTITATIVE, how, rel_path)
-    rise_low = 100 * (low[-1][1] - low[0][1]) / ((low[-1][0] - low[0][0]) / 1e8)
-    rise_high = 100 * (high[-1][1] - high[0][1]) / ((high[-1][0] - high[0][0]) / 1e8)
+    rise_low = 100 * (low[-1][1] - low[0][1]) / ((low[-1][0] - low[0][0]) / unit)
+    rise_high = 100 * (high[-1][1] - high[0][1]) / ((high[-1][0] - high[0][0]) / unit)
     return Claim(
         claim,
         QUANTITATIVE,
         how,
-        verdicts.dominates([rise_low - rise_high], tol),
-        f"{rise_low:+.1f} pt per 100 MHz up to 100 MHz, {rise_high:+.1f} above",
+        verdicts.dominates([direction * (rise_high - rise_low)], tol),
+        f"{rise_low:+.1f} pt per {unit_text} up to {split:g}, {rise_high:+.1f} above",
         ev.run_of(rel_path),
     )
 

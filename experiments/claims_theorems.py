@@ -249,7 +249,7 @@ def theorem4(ev: Evidence) -> Claim:
             return untested(text, THEOREM, how, VERIFY)
         found = re.search(r"^(\d+) instances", report.read_text(), re.MULTILINE)
         total = int(found.group(1)) if found else 0
-        source = f"{ev.shown(VERIFY_INDEX)}; {ev.shown(VERIFY_REPORT)}"
+        source = f"{ev.shown(VERIFY_INDEX)}; {ev.run_of(VERIFY_REPORT)}"
     causes = Counter(str(r.get("cause") or "?") for r in lost)
     files = [
         f"verify-dp/counterexamples/{r['shrunk']}" for r in lost if r.get("shrunk")
