@@ -163,6 +163,17 @@ class VerifyConfig(_Table):
         return self
 
 
+class EnumerationConfig(_Table):
+    instances: PositiveInt
+    generators: Annotated[list[Literal["bls", "general"]], Field(min_length=1)]
+    loop_seeds: Count = 0
+    time_budget: PositiveFloat = 60.0
+    seed: Count = 0
+    title: str = ""
+    defaults: dict[str, Any] = {}
+    notes: str = ""
+
+
 class Proposition1(_Table):
     batches: PositiveInt = 200
     splits: PositiveInt = 200
@@ -245,6 +256,7 @@ SCHEMAS: dict[str, type[_Table]] = {
     "scaling": ScalingConfig,
     "verify-dp": VerifyConfig,
     "claims": ClaimsConfig,
+    "enumeration": EnumerationConfig,
 }
 
 # Keys only one kind has: a config holding one is of that kind.
@@ -253,6 +265,7 @@ DISTINCTIVE = {
     "scaling": ("ladders", "shift"),
     "verify-dp": ("classes", "solver_every", "theorem_max_users", "finer_slots"),
     "claims": ("experiments", "timing", "proposition1", "theorem1"),
+    "enumeration": ("generators", "loop_seeds", "time_budget"),
 }
 
 
