@@ -1,6 +1,6 @@
 """``bench --update-best``: record new best values and bounds in the PLIB-1 table.
 
-A new best value is recorded only after :func:`instances.schedule.verify_file`
+A new best value is recorded only after :func:`instances.schedule_io.verify_file`
 finds its schedule file feasible and serving exactly the claimed number; the
 file is then copied next to the table, so that ``partialloading verify``
 checks the claim. A new bound is recorded only from a registered exact method
@@ -51,7 +51,7 @@ def _better(record: best_table.Record, run: dict[str, Any]) -> bool:
 
 def _improve(record, runs, instance, schedules: Path, library: Path, log):
     """Return ``record`` with the best verified value and exact bound of ``runs``."""
-    from instances.schedule import verify_file
+    from instances.schedule_io import verify_file
 
     served = [r for r in runs if r["served"] is not None]
     for run in sorted(served, key=lambda r: (-r["served"], r["time_s"])):

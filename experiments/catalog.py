@@ -22,6 +22,8 @@ EXPERIMENTS = {
     "fig8": "experiments.figures",
     "fig9": "experiments.figures",
     "scaling": "experiments.scaling",
+    "complexity": "experiments.complexity",
+    "enumeration": "experiments.enumeration",
     "claims": "experiments.claims",
 }
 
@@ -30,6 +32,8 @@ KINDS = {
     "experiments.verify_dp": "verify-dp",
     "experiments.figures": "figure",
     "experiments.scaling": "scaling",
+    "experiments.complexity": "scaling",
+    "experiments.enumeration": "enumeration",
     "experiments.claims": "claims",
 }
 

@@ -18,14 +18,18 @@ the timing primitives of :mod:`instances` (upload, load, compute, ``meets``).
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from instances.model import Instance, meets
 from instances.structure import analyze
-from instances.timing import OPTIMAL, Bandwidth
+from instances.timing import OPTIMAL, Bandwidth, meets
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+    from instances.model import Instance
 
 # A schedule as model and user indices: ((model, (user, ...)), ...).
 IndexSchedule = tuple[tuple[int, tuple[int, ...]], ...]

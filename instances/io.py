@@ -8,23 +8,26 @@ the command line turns into one line on stderr and exit status 2.
 
 from __future__ import annotations
 
+import functools
 import gc
 import json
 import math
-from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from instances import columns
 from instances.model import FORMAT, Block, Instance, Loading, Model, User
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
 
 
 class InputError(ValueError):
     """Bad input: the message names the offending path."""
 
 
-def _fields(
+def check_fields(
     path: str, obj: Any, required: tuple[str, ...], optional: tuple[str, ...] = ()
 ) -> dict:
     where = f"{path}: " if path else ""
@@ -46,7 +49,7 @@ def check_format(data: Any, expected: str) -> None:
         raise InputError(f'format: expected "{expected}", got {data["format"]!r}')
 
 
-def _list(path: str, obj: Any) -> list:
+def check_list(path: str, obj: Any) -> list:
     if not isinstance(obj, list):
         raise InputError(f"{path}: expected a list, got {type(obj).__name__}")
     return obj
@@ -89,27 +92,29 @@ def instance_from_dict_per_item(data: Any) -> Instance:
     """
     top = ("format", "name", "deadline_s", "slot_s", "bandwidth_hz", "loading")
     check_format(data, FORMAT)
-    _fields("", data, (*top, "blocks", "models", "users"), ("description", "meta"))
+    check_fields("", data, (*top, "blocks", "models", "users"), ("description", "meta"))
     loading = data["loading"]
-    _fields("loading", loading, ("disk_bytes_per_s", "pcie_bytes_per_s"))
+    check_fields("loading", loading, ("disk_bytes_per_s", "pcie_bytes_per_s"))
     blocks = []
-    for j, raw in enumerate(_list("blocks", data["blocks"])):
-        _fields(f"blocks[{j}]", raw, ("id", "size_bytes"))
-        blocks.append(_build(f"blocks[{j}]", lambda raw=raw: Block(**raw)))
+    for j, raw in enumerate(check_list("blocks", data["blocks"])):
+        check_fields(f"blocks[{j}]", raw, ("id", "size_bytes"))
+        blocks.append(_build(f"blocks[{j}]", functools.partial(Block, **raw)))
     models = []
-    for i, raw in enumerate(_list("models", data["models"])):
-        _fields(f"models[{i}]", raw, ("id", "blocks", "mu_s", "beta_s", "max_batch"))
-        _list(f"models[{i}].blocks", raw["blocks"])
-        models.append(_build(f"models[{i}]", lambda raw=raw: Model(**raw)))
+    for i, raw in enumerate(check_list("models", data["models"])):
+        check_fields(
+            f"models[{i}]", raw, ("id", "blocks", "mu_s", "beta_s", "max_batch")
+        )
+        check_list(f"models[{i}].blocks", raw["blocks"])
+        models.append(_build(f"models[{i}]", functools.partial(Model, **raw)))
     users = []
-    for k, raw in enumerate(_list("users", data["users"])):
-        _fields(
+    for k, raw in enumerate(check_list("users", data["users"])):
+        check_fields(
             f"users[{k}]",
             raw,
             ("id", "model", "data_bits", "spectral_efficiency"),
             ("deadline_s",),
         )
-        users.append(_build(f"users[{k}]", lambda raw=raw: User(**raw)))
+        users.append(_build(f"users[{k}]", functools.partial(User, **raw)))
     try:
         return Instance(
             name=data["name"],

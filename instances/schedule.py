@@ -23,17 +23,16 @@ independently of the matrices the solvers use.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from instances.io import InputError, _fields, _list, check_format, read_json
 from instances.timing import OPTIMAL, Bandwidth, meets
 
 if TYPE_CHECKING:
     from instances.model import Instance
+    from instances.records import Model
 
 SCHEDULE_FORMAT = "partialloading/schedule@1"
 
@@ -164,49 +163,8 @@ def evaluate(instance: Instance, schedule: Schedule) -> Evaluation:
             )
             continue
         model = instance.models[model_idx]
-        if not batch.users:
-            violations.append(Violation("batch", "is empty", n))
-        members: list[int] = []
-        for uid in batch.users:
-            k = instance.user_index.get(uid)
-            if k is None:
-                violations.append(
-                    Violation("reference", f'unknown user "{uid}"', n, uid)
-                )
-                continue
-            if uid in seen:
-                violations.append(
-                    Violation(
-                        "(3)", f"scheduled again (first in batch {seen[uid]})", n, uid
-                    )
-                )
-                continue
-            seen[uid] = n
-            if instance.users[k].model != model.id:
-                violations.append(
-                    Violation(
-                        "(10d)",
-                        f'requests model "{instance.users[k].model}", '
-                        f'batch runs "{model.id}"',
-                        n,
-                        uid,
-                    )
-                )
-            members.append(k)
-        size = len(batch.users)
-        if size > model.max_batch:
-            violations.append(
-                Violation(
-                    "(10c)", f"has {size} users, max_batch is {model.max_batch}", n
-                )
-            )
-        if bandwidth.channels is not None and size > bandwidth.channels:
-            violations.append(
-                Violation(
-                    "(5)", f"has {size} users for {bandwidth.channels} sub-channels", n
-                )
-            )
-
+        members = _members(instance, batch, n, seen, violations)
+        violations += _size_violations(batch, model, bandwidth, n)
         blocks = frozenset(model.blocks)
         if schedule.reuse_blocks:
             new = blocks - previous_blocks
@@ -222,23 +180,12 @@ def evaluate(instance: Instance, schedule: Schedule) -> Evaluation:
         upload = bandwidth.batch_upload(p / instance.bandwidth_hz)
         shares = tuple(float(y) for y in bandwidth.shares(instance, idx))
         load = instance.loading.time(new_bytes)
-        compute = model.compute_time(size)
+        compute = model.compute_time(len(batch.users))
         start = clock
         clock = start + upload + load + compute
-        for k in idx:
-            deadline = instance.user_deadline[k]
-            if meets(clock, deadline):
-                served += 1
-            else:
-                violations.append(
-                    Violation(
-                        "(2)",
-                        f"batch ends at {clock:.9g} s, "
-                        f"after the deadline {deadline:.9g} s",
-                        n,
-                        instance.users[k].id,
-                    )
-                )
+        late = [k for k in idx if not meets(clock, instance.user_deadline[k])]
+        served += len(idx) - len(late)
+        violations += [_late(instance, k, clock, n) for k in late]
         timeline.append(
             BatchTiming(
                 model.id,
@@ -256,175 +203,68 @@ def evaluate(instance: Instance, schedule: Schedule) -> Evaluation:
     return Evaluation(served, tuple(timeline), tuple(violations))
 
 
-# -- schedule files (spec section 3) -------------------------------------------
-
-_BATCH_OPTIONAL = (
-    "bandwidth_share",
-    "start_s",
-    "upload_s",
-    "load_s",
-    "compute_s",
-    "end_s",
-)
-_TOP_OPTIONAL = (
-    "instance",
-    "method",
-    "reuse_blocks",
-    "served",
-    "status",
-    "bound",
-    "gap",
-    "runtime_s",
-    "build_time_s",
-    "bandwidth",
-    "info",
-)
-
-
-def schedule_from_dict(data: Any) -> Schedule:
-    """Parse a schedule document; only models and users are needed (spec §3).
-
-    Raises
-    ------
-    InputError
-        Naming the offending path.
-    """
-    check_format(data, SCHEDULE_FORMAT)
-    _fields("", data, ("format", "batches"), _TOP_OPTIONAL)
-    reuse = data.get("reuse_blocks", True)
-    if not isinstance(reuse, bool):
-        raise InputError(f"reuse_blocks: expected true or false, got {reuse!r}")
-    try:
-        bandwidth = Bandwidth.parse(data.get("bandwidth", "optimal"))
-    except (ValueError, AttributeError):
-        raise InputError(
-            f'bandwidth: expected "optimal" or "equal:R", got {data.get("bandwidth")!r}'
-        ) from None
-    batches = []
-    for n, raw in enumerate(_list("batches", data["batches"])):
-        _fields(f"batches[{n}]", raw, ("model", "users"), _BATCH_OPTIONAL)
-        if not isinstance(raw["model"], str):
-            raise InputError(f"batches[{n}].model: expected a string")
-        users = _list(f"batches[{n}].users", raw["users"])
-        for u, uid in enumerate(users):
-            if not isinstance(uid, str):
-                raise InputError(
-                    f"batches[{n}].users[{u}]: expected a string, got {uid!r}"
+def _members(
+    instance: Instance,
+    batch: Batch,
+    n: int,
+    seen: dict[str, int],
+    violations: list[Violation],
+) -> list[int]:
+    """Return the user indices of batch ``n``, recording (3), (10d) and references."""
+    members: list[int] = []
+    for uid in batch.users:
+        k = instance.user_index.get(uid)
+        if k is None:
+            violations.append(Violation("reference", f'unknown user "{uid}"', n, uid))
+            continue
+        if uid in seen:
+            first = seen[uid]
+            violations.append(
+                Violation("(3)", f"scheduled again (first in batch {first})", n, uid)
+            )
+            continue
+        seen[uid] = n
+        requested = instance.users[k].model
+        if requested != batch.model:
+            violations.append(
+                Violation(
+                    "(10d)",
+                    f'requests model "{requested}", batch runs "{batch.model}"',
+                    n,
+                    uid,
                 )
-        batches.append(Batch(raw["model"], tuple(users)))
-    return Schedule(tuple(batches), reuse, bandwidth)
+            )
+        members.append(k)
+    return members
 
 
-def _close(a: float, b: float) -> bool:
-    return math.isclose(a, b, rel_tol=1e-6, abs_tol=1e-9)
-
-
-def _is_bool(x: Any) -> bool:
-    return isinstance(x, bool)
-
-
-def _is_number(x: Any) -> bool:
-    return isinstance(x, (int, float)) and not isinstance(x, bool)
-
-
-def stated_mismatches(data: dict, evaluation: Evaluation) -> list[Violation]:
-    """Compare the figures a schedule file states with the recomputed ones."""
-    out: list[Violation] = []
-    served = data.get("served")
-    if served is not None and (_is_bool(served) or served != evaluation.served):
+def _size_violations(
+    batch: Batch, model: Model, bandwidth: Bandwidth, n: int
+) -> list[Violation]:
+    """Return the violations of batch ``n``'s size: empty, (10c) and (5)."""
+    size = len(batch.users)
+    out = []
+    if not size:
+        out.append(Violation("batch", "is empty", n))
+    if size > model.max_batch:
         out.append(
-            Violation("stated", f"served is {served!r}, recomputed {evaluation.served}")
+            Violation("(10c)", f"has {size} users, max_batch is {model.max_batch}", n)
         )
-    bound = data.get("bound")
-    if bound is not None and (not _is_number(bound) or bound < evaluation.served):
+    if bandwidth.channels is not None and size > bandwidth.channels:
         out.append(
             Violation(
-                "stated", f"bound is {bound!r}, below the {evaluation.served} served"
+                "(5)", f"has {size} users for {bandwidth.channels} sub-channels", n
             )
         )
-    if len(evaluation.timeline) != len(data["batches"]):
-        # A batch of an unknown model has no timing; positions no longer match
-        # (the reference violation already makes the schedule infeasible).
-        return out
-    for n, (raw, timing) in enumerate(
-        zip(data["batches"], evaluation.timeline, strict=True)
-    ):
-        for key in ("start_s", "upload_s", "load_s", "compute_s", "end_s"):
-            if key in raw and not (
-                _is_number(raw[key]) and _close(raw[key], getattr(timing, key))
-            ):
-                out.append(
-                    Violation(
-                        "stated",
-                        f"{key} is {raw[key]!r}, recomputed {getattr(timing, key):.9g}",
-                        n + 1,
-                    )
-                )
-        share = raw.get("bandwidth_share")
-        if share is not None:
-            if not isinstance(share, list) or len(share) != len(raw["users"]):
-                out.append(
-                    Violation(
-                        "stated", "bandwidth_share needs one share per user", n + 1
-                    )
-                )
-            elif any(not _is_number(y) or not 0 <= y <= 1 for y in share):
-                out.append(
-                    Violation("(10g)", "a bandwidth share is outside [0, 1]", n + 1)
-                )
-            elif sum(share) > 1 + 1e-6:
-                out.append(
-                    Violation("(5)", f"bandwidth shares sum to {sum(share):.9g}", n + 1)
-                )
-            elif len(share) == len(timing.bandwidth_share) and not all(
-                _close(a, b) for a, b in zip(share, timing.bandwidth_share, strict=True)
-            ):
-                out.append(
-                    Violation(
-                        "stated",
-                        "bandwidth_share differs from the eq. (12) split",
-                        n + 1,
-                    )
-                )
     return out
 
 
-def verify_file(instance: Instance, path: str) -> tuple[Evaluation, list[Violation]]:
-    """Evaluate a schedule file; return the evaluation and every problem found."""
-    data = read_json(path)
-    try:
-        schedule = schedule_from_dict(data)
-        if data.get("instance") not in (None, instance.name):
-            raise InputError(
-                f'instance: schedule is for "{data["instance"]}", not "{instance.name}"'
-            )
-    except InputError as error:
-        raise InputError(f"{path}: {error}") from None
-    evaluation = evaluate(instance, schedule)
-    return evaluation, [*evaluation.violations, *stated_mismatches(data, evaluation)]
-
-
-def schedule_to_dict(
-    instance: Instance, schedule: Schedule, evaluation: Evaluation, **meta: Any
-) -> dict[str, Any]:
-    """Return a schedule file document with the recomputed timeline and ``meta``."""
-    doc: dict[str, Any] = {"format": SCHEDULE_FORMAT, "instance": instance.name}
-    doc.update({k: v for k, v in meta.items() if k not in ("format", "batches")})
-    doc["reuse_blocks"] = schedule.reuse_blocks
-    if not schedule.bandwidth.is_optimal:
-        doc["bandwidth"] = str(schedule.bandwidth)
-    doc["served"] = evaluation.served
-    doc["batches"] = [
-        {
-            "model": t.model,
-            "users": list(t.users),
-            "bandwidth_share": list(t.bandwidth_share),
-            "start_s": t.start_s,
-            "upload_s": t.upload_s,
-            "load_s": t.load_s,
-            "compute_s": t.compute_s,
-            "end_s": t.end_s,
-        }
-        for t in evaluation.timeline
-    ]
-    return doc
+def _late(instance: Instance, k: int, end_s: float, n: int) -> Violation:
+    """Return the (2) violation of user ``k`` whose batch ``n`` ends at ``end_s``."""
+    deadline = instance.user_deadline[k]
+    return Violation(
+        "(2)",
+        f"batch ends at {end_s:.9g} s, after the deadline {deadline:.9g} s",
+        n,
+        instance.users[k].id,
+    )

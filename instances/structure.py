@@ -69,12 +69,10 @@ def analyze(
     ``supports`` and ``solve`` of a method both ask for it.
     """
     if models is None:
-        key = ("structure", reuse_blocks)
-        if key not in instance._cache:
-            instance._cache[key] = analyze(
-                instance, reuse_blocks, instance.active_models()
-            )
-        return instance._cache[key]
+        return instance.memo(
+            ("structure", reuse_blocks),
+            lambda: analyze(instance, reuse_blocks, instance.active_models()),
+        )
     chosen = [int(i) for i in np.asarray(models)]
     if not reuse_blocks:
         return Structure(tuple(Cluster((i,), (0,), ()) for i in chosen), True)

@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 MAX_GENERATOR_SEED = 2**63 - 1
 # A time limit beyond about 31 years is a typo, and overflows some solvers' clocks.
 MAX_TIME_LIMIT_S = 1e9
+# An iteration budget beyond this would run for years (about 1 ms per iteration).
+MAX_ITERATIONS = 10**9
 
 
 def max_threads() -> int:
@@ -171,6 +173,13 @@ def add_solver_options(parser: argparse.ArgumentParser) -> None:
         type=solver_seed,
         default=0,
         help=f"solver random seed, 0..{MAX_SOLVER_SEED} (default 0)",
+    )
+    parser.add_argument(
+        "--iterations",
+        type=int_range(1, MAX_ITERATIONS),
+        metavar="N",
+        help="iteration budget of an anytime method (search): with --seed, the "
+        "same schedule on any machine (default: the method's own)",
     )
     parser.add_argument(
         "--threads",

@@ -20,10 +20,14 @@ than before is not expanded again.
 from __future__ import annotations
 
 from itertools import combinations
+from typing import TYPE_CHECKING
 
-from instances.model import Instance, meets
 from instances.schedule import Schedule
+from instances.timing import meets
 from solvers.result import Options, Outcome, Status
+
+if TYPE_CHECKING:
+    from instances.model import Instance
 
 MAX_USERS = 7
 

@@ -24,15 +24,20 @@ Min-plus work is O(K * sum_i |K_i|) = O(K^2) in the worst case.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from instances.model import Instance, meets
 from instances.schedule import Schedule
 from instances.structure import Cluster, analyze
+from instances.timing import meets
 from solvers.costs import cost_table, model_batches
 from solvers.result import Options, Outcome, Status
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from instances.model import Instance
 
 
 def min_plus(

@@ -28,6 +28,15 @@ where the printed Algorithm 1 is inconsistent are in docs/paper-methods.md:
 Everything else is as printed, including the per-model slot rounding and the
 two conditions of eq. (19). Status ``feasible``: the slotted optimum proves
 nothing about continuous time. ``info["dp_value"]`` is the DP's own claim f(M, T).
+
+``info["ops"]`` holds machine-independent operation counts (docs/experiments.md,
+"Complexity study"): ``cost_entries`` (entries of the Phi tables, eqs. 16-17),
+``q_entries`` (entries of q_m, eq. 15, as computed: one row per predecessor depth),
+``gamma_terms`` (terms g + q evaluated by the max-plus products of eq. 19),
+``gamma_terms_printed`` (the terms eq. 19 ranges over as printed: i^ in 1..i-1,
+tau^ in 1..tau2, for every tau2), ``f_terms`` (terms of eq. 20), ``backtrack_terms``
+(candidates compared by Algorithm 1) and ``total`` (the sum of the evaluated ones:
+every count but ``gamma_terms_printed``).
 """
 
 from __future__ import annotations
@@ -67,6 +76,8 @@ def solve(instance: Instance, options: Options) -> Outcome:
     """Run Algorithm 2 (tables) and Algorithm 1 (backtracking)."""
     tables = _tables(instance, options)
     batches = tables.backtrack(instance, options)
+    ops = tables.ops
+    ops["total"] = sum(v for k, v in ops.items() if k != "gamma_terms_printed")
     schedule = Schedule.from_indices(
         instance, batches, options.reuse_blocks, options.bandwidth
     )
@@ -75,6 +86,7 @@ def solve(instance: Instance, options: Options) -> Outcome:
         "dp_value": tables.value,
         "clusters": len(tables.clusters),
         "models_used": len({i for i, _ in batches}),
+        "ops": ops,
     }
     return Outcome(schedule, Status.FEASIBLE, None, 0.0, info)
 
@@ -112,6 +124,7 @@ class _ClusterTables:
     q: list[np.ndarray]  # q[t][d]: q_m(i^, i, .) for any i^ of depth level d
     g: np.ndarray  # (I_m + 1, T + 1), row 0 = g_m(0, .) = 0
     valid: np.ndarray  # (I_m + 1, T + 1): the two conditions of eq. (19)
+    ops: dict[str, int]  # operation counts, shared by all tables (module docstring)
 
     def choose(self, t: int, tau2: int) -> tuple[int, int, int]:
         """Return (i^*, tau^*, k^*) of Algorithm 1, line 12, at (t, tau2).
@@ -126,6 +139,7 @@ class _ClusterTables:
             a = np.where(self.valid[1:t, prev], self.g[1:t, prev], _NEG)
             q = self.q[t][self.level[1:t], 1 : tau2 + 1]  # one row per i^ = 1..t-1
             values = a + q
+            self.ops["backtrack_terms"] += values.size
             flat = int(np.argmax(values))
             if values.flat[flat] == best:
                 ihat, tauhat = divmod(flat, tau2)
@@ -144,6 +158,7 @@ class _Tables:
     slots: int
     clusters: list[_ClusterTables]
     f: np.ndarray  # (M + 1, T + 1)
+    ops: dict[str, int]  # operation counts (module docstring)
 
     @property
     def value(self) -> int:
@@ -167,6 +182,7 @@ class _Tables:
             cluster = self.clusters[m - 1]
             tt = np.arange(tau1 + 1)
             tau_tilde = int(np.argmax(self.f[m - 1, tau1 - tt] + cluster.g[-1, tt]))
+            self.ops["backtrack_terms"] += tau1 + 1
             t, tau2 = len(cluster.models), tau_tilde  # line 7
             while t > 0 and tau2 > 0:  # lines 8-11
                 ihat, tauhat, k = cluster.choose(t, tau2)  # lines 12-13
@@ -204,11 +220,15 @@ def _cluster_tables(
     slots: int,
     literal_eq15: bool,
     predecessors: str = "eq19",
+    ops: dict[str, int] | None = None,
 ) -> _ClusterTables:
     """Compute q_m (eqs. 15-17) and g_m (eqs. 18-19) of one cluster.
 
-    ``predecessors`` is the rule for i^ in gamma (see :func:`dp_value`).
+    ``predecessors`` is the rule for i^ in gamma (see :func:`dp_value`);
+    ``ops`` receives the operation counts (module docstring).
     """
+    ops = _new_ops() if ops is None else ops
+    pairs = (slots + 1) * (slots + 2) // 2  # terms of one max-plus row, tau2 = 0..T
     size = len(cluster.models)
     budget = slot_budget(instance, np.arange(slots + 1))
     # Reading (a): after i^ the layers above l_{i^} are loaded; l_0 = 0.
@@ -233,6 +253,9 @@ def _cluster_tables(
         budgets = budget[None, :] - load[:, None]
         counts = np.maximum(np.searchsorted(costs, budgets, side="right") - 1, 0)
         counts[:, 0] = 0  # q_m(., i, 0) = 0
+        ops["cost_entries"] += len(costs)
+        ops["q_entries"] += counts.size
+        ops["gamma_terms_printed"] += (t - 1) * slots * (slots + 1) // 2
         if literal_eq15:
             counts[0] = 0  # the printed second case of eq. (15): "0 if i^ = 0"
         q0[t] = counts[0]
@@ -249,6 +272,7 @@ def _cluster_tables(
             if last:
                 b[b == 0] = _NEG
             best = np.maximum(best, _max_plus(by_level[seen], b).max(axis=0))
+            ops["gamma_terms"] += len(seen) * pairs
         candidates = best
         if last:
             best = np.maximum(best, g[t - 1])
@@ -260,7 +284,13 @@ def _cluster_tables(
         elif predecessors == "any":
             candidates = best
         by_level[level[t]] = np.maximum(by_level[level[t]], candidates)
-    return _ClusterTables(cluster.models, level, q0, q, g, valid)
+    return _ClusterTables(cluster.models, level, q0, q, g, valid, ops)
+
+
+def _new_ops() -> dict[str, int]:
+    """Return zeroed operation counters (module docstring)."""
+    names = ("cost_entries", "q_entries", "gamma_terms", "gamma_terms_printed")
+    return dict.fromkeys((*names, "f_terms", "backtrack_terms"), 0)
 
 
 def _tables(
@@ -278,11 +308,13 @@ def _tables(
     """
     slots = num_slots(instance)
     structure = analyze(instance, reuse_blocks=options.reuse_blocks)
+    ops = _new_ops()
     clusters = [
-        _cluster_tables(instance, c, options, slots, literal_eq15, predecessors)
+        _cluster_tables(instance, c, options, slots, literal_eq15, predecessors, ops)
         for c in structure.clusters
     ]
     f = np.zeros((len(clusters) + 1, slots + 1), dtype=np.int64)
     for m, cluster in enumerate(clusters, start=1):
         f[m] = _max_plus(f[m - 1], cluster.g[-1])
-    return _Tables(slots, clusters, f)
+    ops["f_terms"] = len(clusters) * (slots + 1) * (slots + 2) // 2
+    return _Tables(slots, clusters, f, ops)

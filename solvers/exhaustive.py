@@ -18,13 +18,18 @@ O(2^I I^2) for Held-Karp plus O(2^I K^2) for the knapsacks; more than
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from instances.model import Instance, meets
 from instances.schedule import Schedule
+from instances.timing import meets
 from solvers.costs import cost_table, model_batches
 from solvers.dp import min_plus, prune
 from solvers.result import Options, Outcome, Status
+
+if TYPE_CHECKING:
+    from instances.model import Instance
 
 MAX_MODELS = 16
 

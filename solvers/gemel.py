@@ -70,8 +70,8 @@ def solve(instance: Instance, options: Options) -> Outcome:
     batches: list[tuple[int, np.ndarray]] = []
     sequence = order(instance)
     for model in sequence:
-        ends = clock + load_time(instance, loaded, model, options.reuse_blocks)
-        ends = ends + paper_cost_table(instance, model, options.bandwidth)[1:]
+        start = clock + load_time(instance, loaded, model, options.reuse_blocks)
+        ends = start + paper_cost_table(instance, model, options.bandwidth)[1:]
         served = int(np.searchsorted(ends, deadline, side="right"))  # ends ascend
         if served:
             batches += paper_batches(instance, model, served, options.bandwidth)

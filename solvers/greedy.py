@@ -17,6 +17,13 @@ fewest slots are s = ceil(phi / slot), and max over tau of v is attained at
 tau = s of some k (a longer tau serving the same k has a lower rate). So one
 iteration is O(K) numpy work over the K (model, k) pairs, and there are at most
 min(I, T) iterations. Ties: highest v, then fewer slots, then lowest model index.
+
+``info["ops"]`` holds machine-independent operation counts (docs/experiments.md,
+"Complexity study"): ``iterations`` (passes of the while loop that evaluate line 6,
+the last failing one included), ``argmax_evaluations`` ((model, k) pairs scored
+by line 6 over all passes, as implemented), ``line6_terms`` (the range of line 6
+as printed: remaining models times remaining slots T - tau', summed over passes)
+and ``scheduled`` (users placed into batches by lines 12-15).
 """
 
 from __future__ import annotations
@@ -60,8 +67,13 @@ def solve(instance: Instance, options: Options) -> Outcome:
 
     remaining = np.ones(len(active), dtype=bool)
     previous, used, iterations = None, 0, 0
+    ops = dict.fromkeys(("iterations", "argmax_evaluations", "line6_terms"), 0)
+    ops["scheduled"] = 0
     batches: list[tuple[int, np.ndarray]] = []
     while used < slots and remaining.any():
+        ops["iterations"] += 1
+        ops["argmax_evaluations"] += len(cost)
+        ops["line6_terms"] += int(remaining.sum()) * (slots - used)
         # One row of the switch loads at a time: no I x I matrix (issue 13).
         load = per_byte * instance.new_bytes_row(previous, options.reuse_blocks)
         phi = cost + load[active][owner]
@@ -75,11 +87,12 @@ def solve(instance: Instance, options: Options) -> Outcome:
         best = int(np.flatnonzero(pick)[0])  # lowest model index, then its k
         a, model = owner[best], int(active[owner[best]])
         batches += paper_batches(instance, model, int(count[best]), options.bandwidth)
+        ops["scheduled"] += int(count[best])
         remaining[a] = False
         previous, used = model, used + int(need[best])
         iterations += 1
     schedule = Schedule.from_indices(
         instance, batches, options.reuse_blocks, options.bandwidth
     )
-    info = {"slots": slots, "slots_used": used, "iterations": iterations}
+    info = {"slots": slots, "slots_used": used, "iterations": iterations, "ops": ops}
     return Outcome(schedule, Status.FEASIBLE, None, 0.0, info)

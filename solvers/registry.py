@@ -80,6 +80,9 @@ class MethodSpec:
         The external solver it drives: ``"pyomo"`` (any Pyomo solver, chosen
         with ``--solver``; default HiGHS), ``"cp-sat"`` or None. Only such
         methods read ``--threads``, ``--mip-gap`` and ``--log``.
+    iterations
+        Honours ``Options.iterations`` (``--iterations``), an iteration budget
+        that makes a seeded run reproducible whatever the machine's speed.
     requires
         Python packages the method imports (a missing one gives one line).
     accepts
@@ -93,6 +96,7 @@ class MethodSpec:
     user_deadlines: bool = False
     reuse: Reuse = Reuse.CALLER
     solver: str | None = None
+    iterations: bool = False
     requires: tuple[str, ...] = ()
     accepts: str = "any"
 
@@ -173,11 +177,20 @@ METHODS: dict[str, MethodSpec] = {
         solver="cp-sat",
         requires=_ORTOOLS,
     ),
+    "milp-seq": MethodSpec(
+        "formulations.milp_seq",
+        "compact MILP in Pyomo: model order as arcs with a flow, counts per model",
+        exact=True,
+        time_limit=True,
+        solver="pyomo",
+        requires=_PYOMO,
+    ),
     "search": MethodSpec(
         "solvers.search",
         "iterated local search over model orders with exact counts (anytime)",
         exact=False,
         time_limit=True,
+        iterations=True,
     ),
 }
 

@@ -6,11 +6,12 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
-from instances.schedule import Evaluation, Schedule, schedule_to_dict
+from instances.schedule_io import schedule_to_dict
 from instances.timing import OPTIMAL, Bandwidth
 
 if TYPE_CHECKING:
     from instances.model import Instance
+    from instances.schedule import Evaluation, Schedule
 
 # Solver random seeds: HiGHS and CP-SAT take a non-negative 32-bit integer.
 MAX_SEED = 2**31 - 1

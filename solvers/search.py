@@ -45,6 +45,7 @@ from solvers.search_moves import (
 
 if TYPE_CHECKING:
     from instances.model import Instance
+    from instances.schedule import Schedule
 
 DEFAULT_ITERATIONS = 25
 HISTORY = 20  # late-acceptance history length
@@ -99,7 +100,9 @@ def polish(problem: Problem, route: Route) -> Route:
     return cand if cand.score > route.score else route
 
 
-def starting_schedules(instance: Instance, options: Options, use_dp: bool) -> list:
+def starting_schedules(
+    instance: Instance, options: Options, use_dp: bool
+) -> list[tuple[str, Schedule, int | None]]:
     """Return (name, schedule, proven bound or None) of the methods search starts from.
 
     Greedy and gemel (and dp on BLS instances) build the instance's I x I load
@@ -107,14 +110,14 @@ def starting_schedules(instance: Instance, options: Options, use_dp: bool) -> li
     """
     if instance.num_users > HEAVY_USERS or instance.num_models > HEAVY_MODELS:
         return []
-    out = [
-        (name, module.solve(instance, options).schedule, None)
-        for name, module in (("greedy", greedy), ("gemel", gemel))
+    runs: list[tuple[str, Outcome, int | None]] = [
+        ("greedy", greedy.solve(instance, options), None)
     ]
+    runs.append(("gemel", gemel.solve(instance, options), None))
     if use_dp and dp.supports(instance, options) is None:
         outcome = dp.solve(instance, options)
-        out.append(("dp", outcome.schedule, outcome.bound))
-    return out
+        runs.append(("dp", outcome, outcome.bound))
+    return [(name, o.schedule, b) for name, o, b in runs if o.schedule is not None]
 
 
 def _constructions(problem: Problem, starts: list):
@@ -150,8 +153,8 @@ def rate_greedy(problem: Problem) -> list[int]:
         if not fits.any():
             break
         rate = np.where(fits, count / np.maximum(total, 1e-300), -1.0)
-        t, k = np.unravel_index(rate.argmax(), rate.shape)
-        t = int(t)
+        t_, k = np.unravel_index(rate.argmax(), rate.shape)
+        t = int(t_)
         clock += float(total[t, k])
         order.append(t)
         left[t], row = False, t + 1

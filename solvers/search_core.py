@@ -238,11 +238,12 @@ class Problem:
 
     def removal_profiles(self, order: list[int], key: int) -> list[np.ndarray]:
         """Return K_{S - order[i]} for every i: cached, else all by leave_one_out."""
-        out = [self._cache.get(key ^ 1 << t) for t in order]
-        if any(p is None for p in out):
-            out = self.leave_one_out(order)
-            for t, prof in zip(order, out, strict=True):
-                self._cache[key ^ 1 << t] = prof
+        cached = [self._cache.get(key ^ 1 << t) for t in order]
+        if all(p is not None for p in cached):
+            return [p for p in cached if p is not None]
+        out = self.leave_one_out(order)
+        for t, prof in zip(order, out, strict=True):
+            self._cache[key ^ 1 << t] = prof
         return out
 
     def near(self, order: list[int], neighbours: np.ndarray) -> np.ndarray:

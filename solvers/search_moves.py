@@ -110,7 +110,8 @@ def best_or_opt(problem: Problem, route: Route) -> tuple[float, list[int]] | Non
         if delta.flat[k] < -EPS and (best is None or delta.flat[k] < best[0]):
             a, q = divmod(k, n + 1)
             seg = order[a : a + size]
-            rest = order[:a] + [None] * size + order[a + size :]
+            rest: list[int | list[int] | None] = [*order[:a], *[None] * size]
+            rest += order[a + size :]
             rest.insert(q, seg)
             new = []
             for x in rest:
@@ -188,8 +189,8 @@ def try_replace(problem: Problem, route: Route, i: int, u: int) -> Route | None:
 def apply_route_moves(problem: Problem, route: Route) -> Route:
     """Return ``route`` after or-opt and 2-opt moves until none lowers the load."""
     while True:
-        moves = [m for m in (best_or_opt(problem, route), best_two_opt(problem, route))]
-        moves = [m for m in moves if m is not None]
+        found = (best_or_opt(problem, route), best_two_opt(problem, route))
+        moves = [m for m in found if m is not None]
         if not moves:
             return route
         _, order = min(moves, key=lambda m: m[0])

@@ -14,7 +14,7 @@ from experiments import bench
 from experiments.context import RunContext
 from instances import benchmark
 from instances.benchmark import best as best_table
-from instances.schedule import verify_file
+from instances.schedule_io import verify_file
 
 # The tiny class: 20 instances of 7 users and 4 models (8 BLS, 8 general, 4 with
 # per-user deadlines); dp and greedy take milliseconds on each.
@@ -225,8 +225,10 @@ def test_compare_prints_one_table(main):
         (("bench", "tiny"), "methods: required"),
         (("bench", "--methods", "dp"), "instances:"),
         (("bench", "tiny", "--methods", "dp", "--check"), "--regenerate"),
-        (("bench", "tiny", "--methods", "dp", "--dask", "local", "--scheduler", "x"),
-         "not allowed with"),
+        (
+            ("bench", "tiny", "--methods", "dp", "--dask", "local", "--scheduler", "x"),
+            "not allowed with",
+        ),
         (("compare", "--methods", "dp"), "INSTANCE"),
     ],
 )

@@ -20,10 +20,8 @@ from instances import timing
 from instances.generators import tiny
 from instances.io import InputError, write_json
 from instances.model import User
-from instances.schedule import (
-    Batch,
-    Schedule,
-    evaluate,
+from instances.schedule import Batch, Schedule, evaluate
+from instances.schedule_io import (
     schedule_from_dict,
     schedule_to_dict,
     stated_mismatches,

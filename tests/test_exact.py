@@ -211,8 +211,11 @@ def test_exact_methods_agree(seed, kind, reuse, bandwidth):
 
 
 @settings(max_examples=100)
-@given(seed=st.integers(0, 10**6), kind=st.sampled_from(["bls", "general"]),
-       bandwidth=bandwidths)
+@given(
+    seed=st.integers(0, 10**6),
+    kind=st.sampled_from(["bls", "general"]),
+    bandwidth=bandwidths,
+)
 def test_independent_is_exhaustive_without_reuse(seed, kind, bandwidth):
     """Tests independent == exhaustive with reuse off, and that reuse never hurts."""
     instance = tiny.generate(seed, kind)

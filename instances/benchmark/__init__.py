@@ -175,7 +175,7 @@ def select(names: list[str] | tuple[str, ...]) -> list[Entry]:
         else:
             raise ValueError(
                 f'instances: "{word}" is neither a {NAME} class '
-                f'({", ".join(CLASSES)}) nor one of its instances'
+                f"({', '.join(CLASSES)}) nor one of its instances"
             )
     return list(chosen.values())
 

@@ -19,11 +19,15 @@ its bytes, a ResNet-50 about 49 % (docs/instances.md).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from instances.generators import common
 from instances.generators.resnet import ARCHS, SHORT, layers
-from instances.model import Instance
+
+if TYPE_CHECKING:
+    from instances.model import Instance
 
 
 def generate(

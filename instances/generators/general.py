@@ -15,11 +15,15 @@ bottom ones.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from instances.generators import common
 from instances.generators.resnet import SHORT, layers
-from instances.model import Instance
+
+if TYPE_CHECKING:
+    from instances.model import Instance
 
 
 def generate(

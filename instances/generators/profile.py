@@ -17,7 +17,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from instances.io import InputError, _fields, is_finite_number, read_json
+from instances.io import InputError, check_fields, is_finite_number, read_json
 from instances.model import Loading
 
 FORMAT = "partialloading/profile@1"
@@ -138,7 +138,7 @@ def load(source: str | Path | None = None) -> Profile:
 
 def _parse(data) -> Profile:
     rates = ("disk_bytes_per_s", "pcie_bytes_per_s", "gpu_memory_bytes")
-    _fields(
+    check_fields(
         "",
         data,
         (
@@ -166,7 +166,7 @@ def _parse(data) -> Profile:
     families = {}
     for arch, raw in data["families"].items():
         where = f"families.{arch}"
-        _fields(where, raw, ("mu_s", "beta_s", "activation_bytes_per_image"))
+        check_fields(where, raw, ("mu_s", "beta_s", "activation_bytes_per_image"))
         families[arch] = Family(
             _number(f"{where}.mu_s", raw["mu_s"], strict=False),
             _number(f"{where}.beta_s", raw["beta_s"], strict=False),

@@ -104,8 +104,13 @@ def generate(
             model_blocks.append(chosen)
 
     models, loading, users = random_parts(rng, model_blocks, num_users)
-    mean_load = np.mean(
-        [sum(b.size_bytes for b in blocks if b.id in set(mb)) for mb in model_blocks]
+    mean_load = float(
+        np.mean(
+            [
+                sum(b.size_bytes for b in blocks if b.id in set(mb))
+                for mb in model_blocks
+            ]
+        )
     )
     work = loading.time(mean_load) * min(num_models, 2) + 0.6 * num_users
     deadline = float(work * rng.uniform(0.3, 1.0))

@@ -7,7 +7,7 @@ import json
 import sys
 
 from partialloading import exits, options
-from solvers.registry import METHODS
+from solvers.registry import METHODS, names
 
 
 def add_arguments(sub: argparse._SubParsersAction) -> None:
@@ -63,6 +63,11 @@ def method_options(args: argparse.Namespace):
     from solvers.result import Options
 
     entry = METHODS[args.method]
+    if args.iterations is not None and not entry.iterations:
+        takers = ", ".join(names(iterations=True))
+        raise ValueError(
+            f"--iterations: {args.method} takes no iteration budget (only {takers})"
+        )
     if args.solver is not None and entry.solver != "pyomo":
         uses = f"uses {entry.solver}" if entry.solver else "uses no external solver"
         raise ValueError(f"--solver: {args.method} {uses}; --solver is for Pyomo")
@@ -86,6 +91,7 @@ def method_options(args: argparse.Namespace):
         bandwidth=Bandwidth.parse(args.bandwidth),
         time_limit=args.time_limit,
         seed=args.seed,
+        iterations=args.iterations,
         threads=args.threads or 1,
         mip_gap=args.mip_gap or 0.0,
         solver=args.solver,

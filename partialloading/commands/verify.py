@@ -34,7 +34,7 @@ def add_arguments(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Verify, print the verdict, return 0 (feasible) or 1."""
     from instances.io import load_instance
-    from instances.schedule import verify_file
+    from instances.schedule_io import verify_file
     from partialloading.display import escape_output
 
     instance = load_instance(args.instance)
