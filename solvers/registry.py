@@ -177,6 +177,14 @@ METHODS: dict[str, MethodSpec] = {
         solver="cp-sat",
         requires=_ORTOOLS,
     ),
+    "milp-seq": MethodSpec(
+        "formulations.milp_seq",
+        "compact MILP in Pyomo: model order as arcs with a flow, counts per model",
+        exact=True,
+        time_limit=True,
+        solver="pyomo",
+        requires=_PYOMO,
+    ),
     "search": MethodSpec(
         "solvers.search",
         "iterated local search over model orders with exact counts (anytime)",

@@ -21,8 +21,8 @@ if TYPE_CHECKING:
 MAX_VARIABLES = 200_000  # refuse larger models (HiGHS would not solve them anyway)
 
 
-def supports(instance: Instance, options: Options) -> str | None:
-    """Accept every instance whose model has at most ``MAX_VARIABLES`` variables."""
+def solver_reason(options: Options) -> str | None:
+    """Return why ``--solver`` cannot run here (any Pyomo model), or None."""
     name = options.solver or "highs"
     if name != "highs":
         import io
@@ -35,6 +35,14 @@ def supports(instance: Instance, options: Options) -> str | None:
             available = pyo.SolverFactory(name).available(exception_flag=False)
         if not available:
             return f'Pyomo solver "{name}" is not available on this machine'
+    return None
+
+
+def supports(instance: Instance, options: Options) -> str | None:
+    """Accept every instance whose model has at most ``MAX_VARIABLES`` variables."""
+    reason = solver_reason(options)
+    if reason is not None:
+        return reason
     size = prepare(instance, options).num_variables
     if size > MAX_VARIABLES:
         return (

@@ -24,7 +24,7 @@ def add_arguments(sub: argparse._SubParsersAction) -> None:
     """Add the ``export`` subcommand."""
     parser = sub.add_parser(
         "export",
-        help="write the MILP model as LP or MPS",
+        help="write the MILP model (milp or milp-seq) as LP or MPS",
         description="Write the batch-position MILP of P2 (formulations/milp) for "
         "other solvers. Variables x(n_k), z(n_i), u(n_g), C(n); times in ms. "
         f"Models over {MAX_VARIABLES:,} variables are refused unless --force.",
@@ -40,6 +40,12 @@ def add_arguments(sub: argparse._SubParsersAction) -> None:
         "-o", "--out", required=True, metavar="FILE", help="output file"
     )
     parser.add_argument(
+        "--model",
+        choices=("milp", "milp-seq"),
+        default="milp",
+        help="batch-position milp (default) or compact milp-seq (common deadline)",
+    )
+    parser.add_argument(
         "--force",
         action="store_true",
         help=f"write models over {MAX_VARIABLES:,} variables too",
@@ -49,8 +55,8 @@ def add_arguments(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the command; return the exit status."""
+    from formulations import milp, milp_seq
     from formulations.export import export, file_format
-    from formulations.milp import prepare
     from instances.io import load_instance
     from instances.timing import Bandwidth
     from partialloading.display import escape
@@ -62,15 +68,20 @@ def run(args: argparse.Namespace) -> int:
     method_options = Options(
         reuse_blocks=not args.no_reuse, bandwidth=Bandwidth.parse(args.bandwidth)
     )
-    size = prepare(instance, method_options).num_variables
+    formulation = milp_seq if args.model == "milp-seq" else milp
+    if args.model == "milp-seq" and instance.has_user_deadlines:
+        raise ValueError("--model: milp-seq needs a common deadline (use milp)")
+    size = formulation.prepare(instance, method_options).num_variables
     if size > MAX_VARIABLES and not args.force:
         raise ValueError(
             f"{escape(args.instance)}: the model would have {size:,} variables, over "
             f"the export limit of {MAX_VARIABLES:,} (use --force to write it anyway)"
         )
 
+    chosen = {} if args.model == "milp" else {"model": args.model}
+
     def write(tmp):
-        return export(instance, method_options, str(tmp), fmt)
+        return export(instance, method_options, str(tmp), fmt, **chosen)
 
     written = options.write_output("--out", out, write)
     print(
