@@ -98,6 +98,9 @@ class Built:
         Turns a solved solver into the schedule it describes.
     hint
         Adds a schedule (assumed to have the model's structure) as a solution hint.
+    upper_bound
+        A bound on the users served known from the build (valid for the
+        continuous problem), or None.
     """
 
     model: cp_model.CpModel
@@ -105,6 +108,7 @@ class Built:
     decisions: list
     decode: Callable[[cp_model.CpSolver], Schedule]
     hint: Callable[[Schedule], None]
+    upper_bound: int | None = None
 
 
 Builder = Callable[[Instance, Options, Rounding], Built]
@@ -317,7 +321,8 @@ def solve_sandwich(
         **model_size(built.model),
     }
     # Serving every user is a trivial bound (kept when CP-SAT proves none).
-    bound = instance.num_users
+    bound = min(instance.num_users, built.upper_bound or instance.num_users)
+    info["build_bound"] = built.upper_bound
     end, cuts, solves = End.LIMIT, 0, []
     while True:
         remaining = None
