@@ -2,7 +2,7 @@
 
     python benchmarks/bench_exact_ladder.py --label after [--seeds 3] [--time-limit 60]
     python benchmarks/bench_exact_ladder.py --label after --near-tie
-    python benchmarks/bench_exact_ladder.py --label lever-x --set cpsat_base.HINT_FAST=1 \
+    python benchmarks/bench_exact_ladder.py --label x --set cpsat_base.HINT_FAST=1 \
         --profiles rtx4090-hdd --first-size 2 --sizes 4 --seeds 2
 
 Ladder: general instances (``instances.generators.general``) of sizes K x I in
