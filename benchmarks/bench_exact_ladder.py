@@ -145,6 +145,13 @@ def main() -> None:
         metavar="MODULE.NAME=0|1",
         help="switch a lever, e.g. cpsat_seq.KNAPSACK_CAP=0 (repeatable)",
     )
+    parser.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=INT",
+        help="an extra CP-SAT parameter, e.g. linearization_level=2 (repeatable)",
+    )
     parser.add_argument("--profiles", default=",".join(PROFILES))
     parser.add_argument("--first-size", type=int, default=0)
     args = parser.parse_args()
@@ -153,7 +160,11 @@ def main() -> None:
         module, _, flag = name.rpartition(".")
         target = importlib.import_module(f"formulations.{module}")
         getattr(target, flag)  # a typo fails here, not silently
-        setattr(target, flag, bool(int(value)))
+        setattr(target, flag, int(value))
+    for item in args.param:
+        name, _, value = item.partition("=")
+        cpsat_base = importlib.import_module("formulations.cpsat_base")
+        cpsat_base.CPSAT_PARAMETERS[name] = int(value)
     OUT.mkdir(parents=True, exist_ok=True)
     if args.near_tie:
         rows = near_tie_rows(args.time_limit)

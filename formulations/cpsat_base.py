@@ -189,6 +189,10 @@ REFINE = 1e-3
 MIN_RESOLUTION_S = 1e-9
 """Finest resolution (the evaluator's relative tolerance is 1e-9 of T)."""
 
+CPSAT_PARAMETERS: dict[str, object] = {}
+"""Extra CP-SAT parameters of every solve (none by default; levers measured in
+docs/formulations-cpsat.md are set here by benchmarks/bench_exact_ladder.py)."""
+
 HINT_FAST = False
 """Hint the fast schedule to CP-SAT (measured: docs/formulations-cpsat.md)."""
 
@@ -204,6 +208,8 @@ def _solver(options: Options, time_limit: float | None, det_limit: float | None)
         p.max_time_in_seconds = max(time_limit, 1e-3)
     if det_limit is not None:
         p.max_deterministic_time = det_limit
+    for name, value in CPSAT_PARAMETERS.items():
+        setattr(p, name, value)
     return solver
 
 

@@ -43,7 +43,7 @@ from instances.schedule import Schedule
 from solvers.costs import cost_table, model_batches
 from solvers.result import Options, Outcome
 
-MAX_MODELS = 400
+MAX_MODELS = 600
 """Largest number of requested models accepted (the circuit has I^2 arc literals)."""
 
 ENTRY_BOUND = True
