@@ -214,8 +214,14 @@ def _solver(options: Options, time_limit: float | None, det_limit: float | None)
 
 
 def _bound(solver: cp_model.CpSolver, status: int) -> int | None:
-    """Return the proven objective bound of a maximisation, or None."""
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    """Return the proven objective bound of a maximisation, or None.
+
+    CP-SAT reports its proven bound also when a limit stopped it before any
+    solution (UNKNOWN), but then 0 means "none yet": the caller uses an UNKNOWN
+    bound only above the incumbent (with the floor served >= f + 1 a real bound
+    is at least f + 1, and the optimum is at most max(f, bound) = bound).
+    """
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE, cp_model.UNKNOWN):
         return None
     # The objective is integral: a bound of 7.9999 still proves 7 is the maximum.
     return integer_bound(solver.best_objective_bound)
@@ -350,11 +356,11 @@ def solve_sandwich(
             end = End.CONVERGED if STRICT_FLOOR else End.INFEASIBLE
             bound = best.served
             break
+        proven = _bound(solver, status)
+        if proven is not None and (status != cp_model.UNKNOWN or proven > best.served):
+            bound = min(bound, proven)
         if status == cp_model.UNKNOWN:
             break
-        proven = _bound(solver, status)
-        if proven is not None:
-            bound = min(bound, proven)
         if _check(instance, built, solver, best) or status != cp_model.OPTIMAL:
             end = End.CONVERGED if status == cp_model.OPTIMAL else End.LIMIT
             break
