@@ -199,7 +199,8 @@ def greedy_gap_rows(ev: Evidence, saturated: float) -> list[Claim]:
                 None,
                 f"{len(gaps)} instances: mean {np.mean(gaps):.1f}%, median "
                 f"{np.median(gaps):.1f}%, max {np.max(gaps):.1f}% below the optimum "
-                f"({unproven[kind]} {kind} runs without a proven optimum left out; "
+                f"({unproven[kind]} of the {kind} runs had no proven optimum and are "
+                "left out; "
                 "a measurement of the suite, the paper states no such number)",
                 ev.run_of(GREEDY_GAP),
             )
