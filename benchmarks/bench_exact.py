@@ -52,8 +52,16 @@ def main() -> None:
             registry.get(method).solve(instance, Options())
             cpu.append(time.process_time() - start)
         rows.append(
-            (method, kind, users, models, deadline, result.served,
-             1000 * statistics.median(wall), 1000 * statistics.median(cpu))
+            (
+                method,
+                kind,
+                users,
+                models,
+                deadline,
+                result.served,
+                1000 * statistics.median(wall),
+                1000 * statistics.median(cpu),
+            )
         )
     headers = ("method", "kind", "K", "I", "T s", "served", "wall ms", "cpu ms")
     print(table(headers, rows, markdown=True))

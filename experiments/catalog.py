@@ -23,6 +23,7 @@ EXPERIMENTS = {
     "fig9": "experiments.figures",
     "scaling": "experiments.scaling",
     "complexity": "experiments.complexity",
+    "enumeration": "experiments.enumeration",
     "claims": "experiments.claims",
 }
 
@@ -32,6 +33,7 @@ KINDS = {
     "experiments.figures": "figure",
     "experiments.scaling": "scaling",
     "experiments.complexity": "scaling",
+    "experiments.enumeration": "enumeration",
     "experiments.claims": "claims",
 }
 

@@ -41,6 +41,9 @@ class RunContext:
     progress
         Show a progress bar with ETA on stderr: True always, False never, None
         (default) only when stderr is a terminal.
+    run_missing
+        ``claims`` only: run the campaigns whose evidence is missing (else it
+        only gathers and lists them).
     """
 
     name: str
@@ -52,6 +55,7 @@ class RunContext:
     time_limit: float | None = None
     realizations: int | None = None
     progress: bool | None = None
+    run_missing: bool = False
 
     def __post_init__(self) -> None:
         if isinstance(self.seed, bool) or not isinstance(self.seed, int):

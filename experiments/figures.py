@@ -28,13 +28,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from experiments import grid, plots, schema, stats
+from experiments.batch import run_bundled
 from experiments.context import RunContext, resolve
 from experiments.records import claim_directory
-from experiments.runner import Task, run_tasks
 from solvers.registry import names
 
 if TYPE_CHECKING:
     from pathlib import Path
+
+    from experiments.runner import Task
 
 # Methods that search and honour a time limit.
 SEARCHERS = frozenset(names(time_limit=True))
@@ -389,7 +391,7 @@ def run(config: dict, out: Path, ctx: RunContext) -> None:
     config = resolve(config, ctx)
     claim_directory(out, ctx.name, config)
     tasks = make_tasks(config, ctx.name)
-    rows = run_tasks(tasks, out / "results.csv", ctx)
+    rows = run_bundled(tasks, out / "results.csv", ctx)
     cells = summarize(rows)
     variants = variants_of(config)
     files = []

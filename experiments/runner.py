@@ -123,8 +123,12 @@ def make_options(options: dict[str, Any]):
     return Options(**values)
 
 
-def run_one(task: Task, keep: Callable[..., None] | None = None) -> dict[str, Any]:
+def run_one(
+    task: Task, keep: Callable[..., None] | None = None, instance: Any = None
+) -> dict[str, Any]:
     """Run one task and return its row. Never raises: failures become rows.
+
+    ``instance``, if given, is the task's instance already built (batches).
 
     ``keep(task, instance, result)``, if given, receives each result (e.g. to
     save its schedule); it runs in the worker and must be picklable.
@@ -145,7 +149,7 @@ def run_one(task: Task, keep: Callable[..., None] | None = None) -> dict[str, An
         **{name: value for name, value in task.tags.items() if name != "experiment"},
     }
     try:
-        instance = build_instance(task)
+        instance = build_instance(task) if instance is None else instance
         row.update(
             instance=instance.name,
             num_users=instance.num_users,

@@ -163,6 +163,17 @@ class VerifyConfig(_Table):
         return self
 
 
+class EnumerationConfig(_Table):
+    instances: PositiveInt
+    generators: Annotated[list[Literal["bls", "general"]], Field(min_length=1)]
+    loop_seeds: Count = 0
+    time_budget: PositiveFloat = 60.0
+    seed: Count = 0
+    title: str = ""
+    defaults: dict[str, Any] = {}
+    notes: str = ""
+
+
 class Proposition1(_Table):
     batches: PositiveInt = 200
     splits: PositiveInt = 200
@@ -194,12 +205,37 @@ class ClaimsTolerance(_Table):
     points: Annotated[float, Field(ge=0, allow_inf_nan=False)] = 5.0
     relative: Annotated[float, Field(ge=0, allow_inf_nan=False)] = 0.25
     zero_band: Annotated[float, Field(ge=0, allow_inf_nan=False)] = 0.5
+    factor: Annotated[float, Field(ge=1, allow_inf_nan=False)] = 2.0
+
+
+class ClaimsTheorems(_Table):
+    bls_instances: Count = 100
+    general_instances: Count = 100
+    max_users: Annotated[int, Field(ge=1, le=7)] = 6
+    split_trials: PositiveInt = 5
+    remark3_instances: PositiveInt = 40
+    remark3_trials: PositiveInt = 50
+
+
+class ClaimsGreedyGap(_Table):
+    deadlines: Annotated[list[PositiveFloat], Field(min_length=1)] = [0.7]
+    realizations: PositiveInt = 10
+    time_limit: PositiveFloat = 20.0
+    saturated: Annotated[float, Field(gt=0, le=1)] = 0.95
+
+
+class ClaimsComplexity(_Table):
+    slack: Annotated[float, Field(ge=0, allow_inf_nan=False)] = 0.25
 
 
 class ClaimsConfig(_Table):
     experiments: Annotated[list[str], Field(min_length=1)]
-    timing: Timing
+    timing: Timing | None = None
     tolerance: ClaimsTolerance = ClaimsTolerance()
+    theorems: ClaimsTheorems = ClaimsTheorems()
+    greedy_gap: ClaimsGreedyGap = ClaimsGreedyGap()
+    complexity: ClaimsComplexity = ClaimsComplexity()
+    estimates: dict[str, PositiveFloat] = {}
     seed: Count = 0
     proposition1: Proposition1 = Proposition1()
     theorem1: Theorem1 = Theorem1()
@@ -220,6 +256,7 @@ SCHEMAS: dict[str, type[_Table]] = {
     "scaling": ScalingConfig,
     "verify-dp": VerifyConfig,
     "claims": ClaimsConfig,
+    "enumeration": EnumerationConfig,
 }
 
 # Keys only one kind has: a config holding one is of that kind.
@@ -228,6 +265,7 @@ DISTINCTIVE = {
     "scaling": ("ladders", "shift"),
     "verify-dp": ("classes", "solver_every", "theorem_max_users", "finer_slots"),
     "claims": ("experiments", "timing", "proposition1", "theorem1"),
+    "enumeration": ("generators", "loop_seeds", "time_budget"),
 }
 
 

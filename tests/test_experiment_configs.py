@@ -92,6 +92,7 @@ def test_a_negative_seed_is_refused(tmp_path, capsys):
 def test_shipped_configs_are_valid():
     """Tests that every shipped config passes its experiment's schema."""
     kinds = {"fig": "figure", "scaling": "scaling", "complexity": "scaling",
+             "enumeration": "enumeration",
              "verify-dp": "verify-dp"}  # fmt: skip
     for path in CONFIGS.glob("*.toml"):
         kind = next((k for p, k in kinds.items() if path.stem.startswith(p)), "claims")

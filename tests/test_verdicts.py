@@ -111,3 +111,34 @@ def test_complexity_rule():
     """Tests that a count growing faster than the bound's exponent fails it."""
     assert verdicts.complexity(1.05, 1.0, 0.25) is Verdict.HOLDS
     assert verdicts.complexity(1.0, 0.0, 0.25) is Verdict.FAILS
+
+
+def test_refuted_needs_an_exact_agreeing_method():
+    """Tests that a hardness argument fails only if the polynomial method was exact."""
+    assert verdicts.refuted(50, 0) is Verdict.FAILS
+    assert verdicts.refuted(50, 1) is Verdict.NOT_TESTED
+    assert verdicts.refuted(0, 0) is Verdict.NOT_TESTED
+
+
+def test_conjunction_fails_on_one_failing_part():
+    """Tests that a statement with one failing part fails, untested parts ignored."""
+    h, w, f, u = (
+        Verdict.HOLDS,
+        Verdict.HOLDS_WLOG,
+        Verdict.FAILS,
+        Verdict.NOT_TESTED,
+    )
+    assert verdicts.conjunction([h, h, u]) is h
+    assert verdicts.conjunction([h, w]) is w
+    assert verdicts.conjunction([h, w, f]) is f
+    assert verdicts.conjunction([u]) is u
+
+
+def test_ratio_rule_for_runtimes_and_speedups():
+    """Tests speed-ups within a factor, faster but far off, and runtimes (no sign)."""
+    assert verdicts.ratio(2000.0, 3681.0, 2.0) is Verdict.REPRODUCED
+    assert verdicts.ratio(40.0, 3681.0, 2.0) is Verdict.SAME_DIRECTION
+    assert verdicts.ratio(0.5, 3681.0, 2.0) is Verdict.NOT_REPRODUCED
+    assert verdicts.ratio(3.0, 5.6, 2.0, directional=False) is Verdict.REPRODUCED
+    assert verdicts.ratio(0.5, 5.6, 2.0, directional=False) is Verdict.NOT_REPRODUCED
+    assert verdicts.ratio(None, 5.6, 2.0) is Verdict.NOT_TESTED

@@ -1,4 +1,4 @@
-"""Tests of the verification campaign: theorem checks, diagnosis, shrinking, claims."""
+"""Tests of the verification campaign: theorem checks, diagnosis, shrinking."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from experiments import claims, dp_analysis, shrink, stats, theorems, verify_dp
+from experiments import dp_analysis, shrink, stats, theorems, verify_dp
 from experiments.context import RunContext
 from experiments.runner import read_rows
 from instances.generators import classes, tiny
@@ -230,82 +230,10 @@ def test_campaign_resumes_an_analysis_without_keys(campaign, tmp_path):
     assert len(again) == 3 and all(r["key"].endswith("|analysis") for r in again)
 
 
-def test_claims_quick_writes_one_row_per_claim(campaign, tmp_path):
-    """Tests that claims writes a row per claim, with verdicts from the evidence."""
-    (tmp_path / "verify-dp").symlink_to(campaign, target_is_directory=True)
-    config = {
-        "experiments": ["verify-dp"],
-        "proposition1": {"batches": 5, "splits": 20},
-        "theorem1": {"instances": 2, "schedules": 2},
-        "timing": {
-            "repeats": 1,
-            "dp_paper_slots": [10, 20],
-            "dp_paper_users": [10, 20],
-            "greedy_users": [20, 40],
-            "greedy_models": [5, 10],
-            "greedy_slots": [10, 20],
-        },
-    }
-    claims.run(config, tmp_path, RunContext("claims", workers=1, progress=False))
-    table = (tmp_path / "claims.md").read_text()
-    with (tmp_path / "claims.csv").open() as handle:
-        rows = list(csv.DictReader(handle))
-    assert len(rows) == 13
-    assert table.count("\n| ") == 13 + 1  # header + one row per claim
-    verdict = {r["claim"].split(":")[0]: r["verdict"] for r in rows}
-    assert verdict["Proposition 1"] == claims.HOLDS
-    assert (
-        verdict["Theorem 4 (optimality)"] == claims.FAILS
-    )  # the campaign has counterexamples
-    assert verdict["Fig. 6"] == claims.UNTESTED  # fig6 was not gathered
-
-
-def test_gains_on_hand_rows():
-    """Tests the gain formula: mean over x of (ratio A / ratio B - 1)."""
-    rows = [
-        {
-            "panel": "a",
-            "x": 1,
-            "method": "dp-paper",
-            "reuse_blocks": True,
-            "served_ratio": 0.6,
-        },
-        {
-            "panel": "a",
-            "x": 1,
-            "method": "dp-paper",
-            "reuse_blocks": False,
-            "served_ratio": 0.5,
-        },
-        {
-            "panel": "a",
-            "x": 2,
-            "method": "dp-paper",
-            "reuse_blocks": True,
-            "served_ratio": 0.4,
-        },
-        {
-            "panel": "a",
-            "x": 2,
-            "method": "dp-paper",
-            "reuse_blocks": False,
-            "served_ratio": 0.4,
-        },
-    ]
-    # x=1: 0.6/0.5 - 1 = 0.2; x=2: 0; mean 0.1.
-    got = claims.gains(rows, "panel", "x")
-    assert got[("a", "dp-paper", "dp-paper no-reuse")] == pytest.approx(0.1)
-
-
 def test_fit_exponent_of_a_power_law():
     """Tests the log-log fit: y = 3 x^2 has exponent 2."""
     xs = [1.0, 2.0, 4.0, 8.0]
     assert stats.fitted_exponent(xs, [3 * x**2 for x in xs]) == pytest.approx(2.0)
-
-
-def test_proposition1_holds_numerically():
-    """Tests that no random split beats eq. (11) and eq. (12) attains it."""
-    assert claims.check_proposition1(20, 50, seed=1).verdict == claims.HOLDS
 
 
 def test_instance_replace_keeps_validation(gap_instance):

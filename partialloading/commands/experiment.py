@@ -81,6 +81,12 @@ def add_arguments(sub: argparse._SubParsersAction) -> None:
         help="channel realizations per point (overrides the config)",
     )
     parser.add_argument(
+        "--run-missing",
+        action="store_true",
+        help="claims: run the campaigns whose evidence is missing, after printing "
+        "an estimate (default: only gather and list them)",
+    )
+    parser.add_argument(
         "--progress",
         action=argparse.BooleanOptionalAction,
         default=None,
@@ -120,6 +126,7 @@ def run(args: argparse.Namespace) -> int:
         time_limit=args.time_limit,
         realizations=args.realizations,
         progress=show_progress(args),
+        run_missing=args.run_missing,
         **({"workers": args.workers} if args.workers else {}),
     )
     out = Path(args.out)
