@@ -205,6 +205,7 @@ class ClaimsTolerance(_Table):
     points: Annotated[float, Field(ge=0, allow_inf_nan=False)] = 5.0
     relative: Annotated[float, Field(ge=0, allow_inf_nan=False)] = 0.25
     zero_band: Annotated[float, Field(ge=0, allow_inf_nan=False)] = 0.5
+    factor: Annotated[float, Field(ge=1, allow_inf_nan=False)] = 2.0
 
 
 class ClaimsTheorems(_Table):

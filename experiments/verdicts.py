@@ -72,11 +72,14 @@ class Tolerance:
     ``ours`` reproduces ``paper`` when |ours - paper| <= max(points, relative *
     |paper|), both in the same unit (percentage points for gains and served
     ratios). A difference inside ``zero_band`` (either side of 0) has no sign.
+    Runtimes and speed-ups are reproduced within a ``factor`` either way
+    (:func:`ratio`).
     """
 
     points: float = 5.0
     relative: float = 0.25
     zero_band: float = 0.5
+    factor: float = 2.0
 
     def within(self, ours: float, paper: float) -> bool:
         """Return whether ``ours`` is within the tolerance of ``paper``."""
@@ -235,3 +238,21 @@ def conjunction(parts: Iterable[Verdict]) -> Verdict:
     if Verdict.HOLDS_WLOG in tested:
         return Verdict.HOLDS_WLOG
     return Verdict.HOLDS
+
+
+def ratio(
+    ours: float | None, paper: float, factor: float, directional: bool = True
+) -> Verdict:
+    """Return the verdict on a stated runtime or speed-up (a positive ratio).
+
+    Reproduced within a factor ``factor`` of ``paper`` either way. A speed-up
+    (``directional``) is the same direction when both are above 1 or both below;
+    a runtime has no direction (not reproduced outside the factor).
+    """
+    if ours is None or math.isnan(ours) or ours <= 0:
+        return Verdict.NOT_TESTED
+    if paper / factor <= ours <= paper * factor:
+        return Verdict.REPRODUCED
+    if directional and (ours > 1) == (paper > 1):
+        return Verdict.SAME_DIRECTION
+    return Verdict.NOT_REPRODUCED

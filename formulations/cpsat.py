@@ -32,6 +32,9 @@ k's batch, whatever the reuse). Times are integers (``formulations.cpsat_base``)
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from functools import partial
+
 import numpy as np
 from ortools.sat.python import cp_model
 
@@ -95,115 +98,264 @@ def supports(instance: Instance, options: Options) -> str | None:
     return None
 
 
-def build(instance: Instance, options: Options, rounding: Rounding) -> Built:
-    """Build the batch-position model for one rounding of the times."""
-    m = cp_model.CpModel()
-    # Candidates from the optimistic rounding in both builds, so that the two models
-    # have the same variables (one's solution hints the other).
+@dataclass(frozen=True)
+class PosData:
+    """The batch-position model's data in time units of one :class:`Rounding`.
+
+    Attributes
+    ----------
+    users
+        Candidate users per candidate model (those that fit alone).
+    positions
+        The number of batch positions N.
+    load
+        (I + 1) x I load times L(a, b): row 0 the empty GPU, row a + 1 model a.
+    deadline
+        T_k per user.
+    per_user
+        Optimal split: upload + mu of each candidate user, rounded together.
+        Equal split: None (``upload`` and ``mu`` are used).
+    """
+
+    users: dict[int, list[int]]
+    positions: int
+    load: np.ndarray
+    deadline: np.ndarray
+    horizon: int
+    upload: np.ndarray
+    mu: dict[int, int]
+    beta: dict[int, int]
+    limit: dict[int, int]
+    per_user: dict[int, int] | None
+
+    @property
+    def models(self) -> list[int]:
+        return sorted(self.users)
+
+
+@dataclass
+class PosVars:
+    """x[n][k], z[n][i], C[n], used_i, and the load terms of every position."""
+
+    x: list[dict[int, cp_model.IntVar]]
+    z: list[dict[int, cp_model.IntVar]]
+    completion: list[cp_model.IntVar]
+    used: list[cp_model.IntVar]
+    loads: list = field(default_factory=list)
+
+
+def pos_data(instance: Instance, options: Options, rounding: Rounding) -> PosData:
+    """Return the model's data. Candidates come from the optimistic rounding in
+    every build, so that builds of both roundings have the same variables."""
     users, positions = _candidates(instance, options, rounding.relaxed())
     models = sorted(users)
     new_bytes = instance.new_bytes(options.reuse_blocks)
-    load = rounding.cost(instance.loading.seconds_per_byte * new_bytes)
     deadline = rounding.deadline(instance.user_deadline)
-    horizon = int(max((deadline[k] for ks in users.values() for k in ks), default=0))
-    equal = options.bandwidth.channels
-    upload = rounding.cost(options.bandwidth.alone(instance.upload_s))
-    mu = {i: rounding.cost(instance.models[i].mu_s) for i in models}
-    beta = {i: rounding.cost(instance.models[i].beta_s) for i in models}
-    if equal is None:
+    per_user = None
+    if options.bandwidth.channels is None:
         # Upload and compute of one user rounded together: tighter, still one-sided.
         per_user = {
             k: rounding.cost(instance.upload_s[k] + instance.models[i].mu_s)
             for i in models
             for k in users[i]
         }
+    return PosData(
+        users=users,
+        positions=positions,
+        load=rounding.cost(instance.loading.seconds_per_byte * new_bytes),
+        deadline=deadline,
+        horizon=int(max((deadline[k] for ks in users.values() for k in ks), default=0)),
+        upload=rounding.cost(options.bandwidth.alone(instance.upload_s)),
+        mu={i: rounding.cost(instance.models[i].mu_s) for i in models},
+        beta={i: rounding.cost(instance.models[i].beta_s) for i in models},
+        limit={
+            i: options.bandwidth.batch_limit(instance.models[i].max_batch)
+            for i in models
+        },
+        per_user=per_user,
+    )
 
-    candidates = [k for i in models for k in users[i]]
-    x = [
-        {k: m.new_bool_var(f"x[{n},{k}]") for k in candidates} for n in range(positions)
-    ]
-    z = [{i: m.new_bool_var(f"z[{n},{i}]") for i in models} for n in range(positions)]
-    completion = [m.new_int_var(0, horizon, f"C[{n}]") for n in range(positions)]
-    used = [m.new_bool_var(f"used[{i}]") for i in models]
-    loads = []  # every position's load terms, for the union bound
-    for a, i in enumerate(models):
-        for k in users[i]:
-            # Each user at most once, and only if its model is used (the union
-            # bound then sees used_i >= x in the LP relaxation).
-            m.add(sum(x[n][k] for n in range(positions)) <= used[a])
-    for n in range(positions):
-        m.add_at_most_one(z[n].values())
-        for a, i in enumerate(models):
-            m.add_implication(z[n][i], used[a])
-            batch = [x[n][k] for k in users[i]]
-            for v in batch:
-                m.add_implication(v, z[n][i])
-            m.add(sum(batch) >= 1).only_enforce_if(z[n][i])
-            limit = options.bandwidth.batch_limit(instance.models[i].max_batch)
-            m.add(sum(batch) <= limit * z[n][i])  # times z: tighter LP
-        if n + 1 < positions:
-            m.add(sum(z[n].values()) >= sum(z[n + 1].values()))
 
-        # Duration of batch n: load + upload + compute.
-        if n == 0:
-            terms = [int(load[0, i]) * z[0][i] for i in models]
+def add_variables(m: cp_model.CpModel, d: PosData) -> PosVars:
+    """Add x[n, k], z[n, i], C[n] in [0, max T_k] and used_i."""
+    candidates = [k for i in d.models for k in d.users[i]]
+    n_range = range(d.positions)
+    return PosVars(
+        x=[{k: m.new_bool_var(f"x[{n},{k}]") for k in candidates} for n in n_range],
+        z=[{i: m.new_bool_var(f"z[{n},{i}]") for i in d.models} for n in n_range],
+        completion=[m.new_int_var(0, d.horizon, f"C[{n}]") for n in n_range],
+        used=[m.new_bool_var(f"used[{i}]") for i in d.models],
+    )
+
+
+def at_most_once(m: cp_model.CpModel, d: PosData, v: PosVars) -> None:
+    r"""Each user at most once, and only if its model is used.
+
+    .. math:: \sum_n x_{n,k} \le \mathrm{used}_{i(k)}
+
+    (with used_i on the right the union bound sees used_i >= x in the LP).
+    """
+    for a, i in enumerate(d.models):
+        for k in d.users[i]:
+            m.add(sum(x[k] for x in v.x) <= v.used[a])
+
+
+def batch_contents(m: cp_model.CpModel, d: PosData, v: PosVars) -> None:
+    r"""A position runs at most one model, and only that model's users, 1..b_i.
+
+    .. math:: \sum_i z_{n,i} \le 1,\quad x_{n,k} \Rightarrow z_{n,i(k)},\quad
+              z_{n,i} \Rightarrow \mathrm{used}_i,\quad
+              z_{n,i} \le \sum_{k \in K_i} x_{n,k} \le b_i z_{n,i}.
+    """
+    for n in range(d.positions):
+        m.add_at_most_one(v.z[n].values())
+        for a, i in enumerate(d.models):
+            m.add_implication(v.z[n][i], v.used[a])
+            batch = [v.x[n][k] for k in d.users[i]]
+            for x in batch:
+                m.add_implication(x, v.z[n][i])
+            m.add(sum(batch) >= 1).only_enforce_if(v.z[n][i])
+            m.add(sum(batch) <= d.limit[i] * v.z[n][i])  # times z: tighter LP
+
+
+def used_positions_first(m: cp_model.CpModel, d: PosData, v: PosVars) -> None:
+    r"""Symmetry breaking: used positions come first.
+
+    .. math:: \sum_i z_{n,i} \ge \sum_i z_{n+1,i}.
+    """
+    for n in range(d.positions - 1):
+        m.add(sum(v.z[n].values()) >= sum(v.z[n + 1].values()))
+
+
+def position_loads(m: cp_model.CpModel, d: PosData, v: PosVars) -> list[list]:
+    r"""Return each position's load terms, with the pair literals y.
+
+    .. math:: \mathrm{load}_0 = \sum_b L(0, b)\, z_{0,b},\qquad
+              \mathrm{load}_n = \sum_{a \ne b} L(a, b)\, y_{n,a,b},\qquad
+              y_{n,a,b} \vee \neg z_{n-1,a} \vee \neg z_{n,b}.
+
+    Only y's lower side is modelled: y has a positive time coefficient.
+    """
+    models = d.models
+    per_position = [[int(d.load[0, i]) * v.z[0][i] for i in models]]
+    for n in range(1, d.positions):
+        terms = []
+        for a in models:
+            for b in models:
+                if a != b and d.load[a + 1, b] > 0:
+                    y = m.new_bool_var(f"y[{n},{a},{b}]")
+                    m.add_bool_or([~v.z[n - 1][a], ~v.z[n][b], y])
+                    terms.append(int(d.load[a + 1, b]) * y)
+        per_position.append(terms)
+    v.loads = [t for terms in per_position for t in terms]
+    return per_position
+
+
+def completion_times(
+    m: cp_model.CpModel, d: PosData, v: PosVars, loads: list[list]
+) -> None:
+    r"""Batch n ends its load, upload and compute after batch n - 1.
+
+    .. math:: C_n = C_{n-1} + \mathrm{load}_n + \mathrm{upload}_n
+              + \sum_k \mu_{i(k)} x_{n,k} + \sum_i \beta_i z_{n,i},
+
+    upload_n = sum_k w_k x[n, k] (optimal split; w_k + mu rounded together) or
+    upload_n >= w_k x[n, k] for every k (equal split: the batch's maximum).
+    """
+    for n in range(d.positions):
+        terms = loads[n] + [int(d.beta[i]) * v.z[n][i] for i in d.models]
+        if d.per_user is not None:
+            terms += [int(d.per_user[k]) * x for k, x in v.x[n].items()]
         else:
-            terms = []
-            for a in models:
-                for b in models:
-                    if a != b and load[a + 1, b] > 0:
-                        y = m.new_bool_var(f"y[{n},{a},{b}]")
-                        m.add_bool_or([~z[n - 1][a], ~z[n][b], y])
-                        terms.append(int(load[a + 1, b]) * y)
-        loads += terms
-        terms += [int(beta[i]) * z[n][i] for i in models]
-        if equal is None:
-            terms += [int(per_user[k]) * v for k, v in x[n].items()]
-        else:
-            up = m.new_int_var(0, horizon, f"upload[{n}]")
-            for k, v in x[n].items():
-                m.add(up >= int(upload[k]) * v)
-            terms += [up] + [int(mu[i]) * x[n][k] for i in models for k in users[i]]
-        previous = completion[n - 1] if n else 0
-        m.add(completion[n] == previous + sum(terms))
-        for k, v in x[n].items():
-            m.add(completion[n] <= int(deadline[k])).only_enforce_if(v)
-    if positions and not instance.has_user_deadlines:
-        # Redundant with a common deadline: the last used position holds a user,
-        # and unused positions take no time. Explicit, it is in the LP relaxation.
-        m.add(completion[-1] <= int(rounding.deadline(instance.deadline_s)))
+            up = m.new_int_var(0, d.horizon, f"upload[{n}]")
+            for k, x in v.x[n].items():
+                m.add(up >= int(d.upload[k]) * x)
+            terms += [up]
+            terms += [int(d.mu[i]) * v.x[n][k] for i in d.models for k in d.users[i]]
+        previous = v.completion[n - 1] if n else 0
+        m.add(v.completion[n] == previous + sum(terms))
+
+
+def deadlines(m: cp_model.CpModel, instance: Instance, d: PosData, v: PosVars) -> None:
+    r"""A served user's batch ends by its deadline.
+
+    .. math:: x_{n,k} \Rightarrow C_n \le T_k,\qquad C_{N-1} \le T
+              \ \text{(common deadline)}.
+
+    The second row is redundant with a common deadline (used positions come
+    first, each holds a user, unused ones take no time); explicit, it is in the
+    LP relaxation.
+    """
+    for n in range(d.positions):
+        for k, x in v.x[n].items():
+            m.add(v.completion[n] <= int(d.deadline[k])).only_enforce_if(x)
+    if d.positions and not instance.has_user_deadlines:
+        m.add(v.completion[-1] <= int(d.deadline.max(initial=0)))
+
+
+def build(instance: Instance, options: Options, rounding: Rounding) -> Built:
+    """Build the batch-position model for one rounding of the times."""
+    m = cp_model.CpModel()
+    d = pos_data(instance, options, rounding)
+    v = add_variables(m, d)
+
+    # Constraints, in this order:
+    at_most_once(m, d, v)
+    batch_contents(m, d, v)
+    used_positions_first(m, d, v)
+    loads = position_loads(m, d, v)  # before completion_times and the union
+    completion_times(m, d, v, loads)
+    deadlines(m, instance, d, v)
     # Redundant: every block of a used model is loaded at least once.
-    m.add(sum(loads) >= union_load(m, instance, models, used, options.reuse_blocks))
-    m.maximize(sum(v for row in x for v in row.values()))
+    union = union_load(
+        m, instance, d.models, v.used, options.reuse_blocks, rounding.resolution_s
+    )
+    m.add(sum(v.loads) >= union)
 
-    def decode(solver: cp_model.CpSolver) -> Schedule:
-        batches = []
-        for n in range(positions):
-            for i in models:
-                if solver.boolean_value(z[n][i]):
-                    chosen = [k for k in users[i] if solver.boolean_value(x[n][k])]
-                    batches.append((i, np.array(chosen, dtype=np.int64)))
-        return Schedule.from_indices(
-            instance, batches, options.reuse_blocks, options.bandwidth
-        )
+    # Objective: maximise the users served.
+    objective = sum(x for row in v.x for x in row.values())
+    m.maximize(objective)
+    decisions = [x for row in v.x for x in row.values()]
+    decisions += [z for row in v.z for z in row.values()]
+    return Built(
+        m,
+        objective,
+        decisions,
+        partial(decode, instance, options, d, v),
+        partial(hint, instance, m, d, v),
+    )
 
-    def hint(schedule: Schedule) -> None:
-        if len(schedule.batches) > positions:
-            return
-        chosen = set()
-        for n, batch in enumerate(schedule.batches):
-            chosen.add(("z", n, instance.model_index[batch.model]))
-            chosen.update(("x", n, instance.user_index[u]) for u in batch.users)
-        for n in range(positions):
-            for k, v in x[n].items():
-                m.add_hint(v, ("x", n, k) in chosen)
-            for i, v in z[n].items():
-                m.add_hint(v, ("z", n, i) in chosen)
 
-    decisions = [v for row in x for v in row.values()] + [
-        v for row in z for v in row.values()
-    ]
-    return Built(m, decisions, decode, hint)
+def decode(
+    instance: Instance, options: Options, d: PosData, v: PosVars, solver
+) -> Schedule:
+    """Return the batches of a solution in position order."""
+    batches = []
+    for n in range(d.positions):
+        for i in d.models:
+            if solver.boolean_value(v.z[n][i]):
+                chosen = [k for k in d.users[i] if solver.boolean_value(v.x[n][k])]
+                batches.append((i, np.array(chosen, dtype=np.int64)))
+    return Schedule.from_indices(
+        instance, batches, options.reuse_blocks, options.bandwidth
+    )
+
+
+def hint(
+    instance: Instance, m: cp_model.CpModel, d: PosData, v: PosVars, schedule: Schedule
+) -> None:
+    """Add ``schedule`` (batch n at position n) as a hint, if it fits in N."""
+    if len(schedule.batches) > d.positions:
+        return
+    chosen = set()
+    for n, batch in enumerate(schedule.batches):
+        chosen.add(("z", n, instance.model_index[batch.model]))
+        chosen.update(("x", n, instance.user_index[u]) for u in batch.users)
+    for n in range(d.positions):
+        for k, x in v.x[n].items():
+            m.add_hint(x, ("x", n, k) in chosen)
+        for i, z in v.z[n].items():
+            m.add_hint(z, ("z", n, i) in chosen)
 
 
 def solve(

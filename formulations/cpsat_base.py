@@ -1,20 +1,20 @@
-"""What the two CP-SAT models share: integer time scaling and the rounding "sandwich".
+"""What the two CP-SAT models share: integer time, the exact re-check, the fast start.
 
 CP-SAT accepts integer coefficients only, so every duration is expressed in units of
-:data:`RESOLUTION_S` (1 microsecond). A model is built twice by the same builder:
+:data:`RESOLUTION_S` (1 microsecond). Two roundings exist (:class:`Rounding`):
 
-* **conservative** (:attr:`Rounding.optimistic` False): every duration rounded UP,
-  every deadline rounded DOWN. A solution of this model meets every deadline in exact
-  arithmetic, so its schedule is feasible for the true (unrounded) problem.
 * **optimistic**: every duration rounded DOWN, every deadline rounded UP (with the
   evaluator's relative tolerance). Every truly feasible schedule is feasible here, so
   this model is a relaxation and its proven objective bound is a valid upper bound
-  on the true optimum.
+  on the true optimum. The solve uses this one.
+* **conservative** (:attr:`Rounding.optimistic` False): every duration rounded UP,
+  every deadline rounded DOWN: a restriction (its solutions meet every deadline in
+  exact arithmetic). Kept as the other side of the rounding for the tests.
 
-:func:`solve_sandwich` solves the conservative model, then the optimistic one hinted
-with the conservative solution, and reports ``optimal`` only when the optimistic
-bound equals the number served. Both builds share one :class:`Built` interface, so
-the two models' variables correspond one to one (same builder, other constants).
+:func:`solve_sandwich` starts from the best fast schedule, solves the optimistic
+model with the floor "served >= incumbent", re-checks its solution with the
+evaluator and cuts off a solution that exact arithmetic rejects, until the bound
+and the incumbent meet or time runs out (docs/formulations-cpsat.md, section 1).
 """
 
 from __future__ import annotations
@@ -26,11 +26,16 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.sat.python import cp_model
 
-from formulations.common import End, final_status, integer_bound
+from formulations.common import (
+    End,
+    best_fast_schedule,
+    final_status,
+    integer_bound,
+)
 from instances.model import Instance
-from instances.schedule import Schedule, evaluate
+from instances.schedule import Batch, Schedule, evaluate
 from instances.timing import effective_deadline
-from solvers.result import Options, Outcome, Status
+from solvers.result import Options, Outcome
 
 RESOLUTION_S = 1e-6
 """One time unit of both CP-SAT models, in seconds."""
@@ -84,6 +89,8 @@ class Built:
     ----------
     model
         The model; its objective is the number of users served (maximised).
+    objective
+        That objective as an expression (the solve adds a floor on it).
     decisions
         The decision variables, in a fixed order: a solution of one rounding of the
         model is a hint for the other one.
@@ -94,6 +101,7 @@ class Built:
     """
 
     model: cp_model.CpModel
+    objective: cp_model.LinearExprT
     decisions: list
     decode: Callable[[cp_model.CpSolver], Schedule]
     hint: Callable[[Schedule], None]
@@ -108,7 +116,8 @@ def union_load(
     models: list[int],
     used: list,
     reuse_blocks: bool,
-) -> cp_model.LinearExpr:
+    resolution_s: float = RESOLUTION_S,
+) -> cp_model.LinearExprT:
     """Return a lower bound, in units, on the total loading time of any schedule.
 
     The GPU starts empty, so every block of every used model is loaded at least
@@ -125,7 +134,7 @@ def union_load(
         Candidate model indices; ``used[a]`` is the literal "model models[a] is
         used".
     """
-    down = Rounding(optimistic=True)
+    down = Rounding(optimistic=True, resolution_s=resolution_s)
     per_byte = instance.loading.seconds_per_byte
     if not reuse_blocks:
         return sum(
@@ -150,11 +159,13 @@ def union_load(
     return sum(terms)
 
 
-def horizon_reason(instance: Instance) -> str | None:
+def horizon_reason(
+    instance: Instance, resolution_s: float = RESOLUTION_S
+) -> str | None:
     """Return why the time horizon is too long for int64 scaling, or None."""
     longest = float(max(instance.deadline_s, instance.user_deadline.max(initial=0.0)))
-    if longest / RESOLUTION_S > MAX_UNITS:
-        return f"deadline {longest:g} s is too long for {RESOLUTION_S:g} s units"
+    if longest / resolution_s > MAX_UNITS:
+        return f"deadline {longest:g} s is too long for {resolution_s:g} s units"
     return None
 
 
@@ -162,6 +173,20 @@ def model_size(model: cp_model.CpModel) -> dict[str, int]:
     """Return the number of variables and constraints of ``model``."""
     proto = model.proto
     return {"variables": len(proto.variables), "constraints": len(proto.constraints)}
+
+
+STRICT_FLOOR = True
+"""Floor the objective at incumbent + 1 (look only for improvements; INFEASIBLE
+then proves the incumbent optimal) rather than at the incumbent."""
+
+REFINE = 1e-3
+"""Factor of the resolution after a solution that exact arithmetic rejects."""
+
+MIN_RESOLUTION_S = 1e-9
+"""Finest resolution (the evaluator's relative tolerance is 1e-9 of T)."""
+
+HINT_FAST = False
+"""Hint the fast schedule to CP-SAT (measured: docs/formulations-cpsat.md)."""
 
 
 def _solver(options: Options, time_limit: float | None, det_limit: float | None):
@@ -186,14 +211,67 @@ def _bound(solver: cp_model.CpSolver, status: int) -> int | None:
     return integer_bound(solver.best_objective_bound)
 
 
-def greedy_hint(instance: Instance, options: Options) -> Schedule | None:
-    """Return the paper's greedy schedule (a feasible start), or None if it refuses."""
-    from solvers import greedy
+def repair(instance: Instance, schedule: Schedule) -> Schedule:
+    """Return ``schedule`` with late users dropped until the evaluator accepts it.
 
-    if greedy.supports(instance, options) is not None:
-        return None
-    schedule = greedy.solve(instance, options).schedule
-    return schedule if evaluate(instance, schedule).feasible else None
+    Dropping a user never delays any batch: its batch's upload and compute
+    shrink, and a batch left empty is removed, which by the triangle inequality
+    of the loads (docs/exact-methods.md, section 1) does not lengthen the loads
+    after it. So each step keeps every end time or lowers it, and the loop ends
+    (at worst with the empty schedule). The first late user is dropped each time.
+    """
+    batches = [list(b.users) for b in schedule.batches]
+    models = [b.model for b in schedule.batches]
+    while True:
+        candidate = Schedule(
+            tuple(Batch(i, tuple(u)) for i, u in zip(models, batches, strict=True)),
+            schedule.reuse_blocks,
+            schedule.bandwidth,
+        )
+        late = [v for v in evaluate(instance, candidate).violations if v.user]
+        if not late and evaluate(instance, candidate).feasible:
+            return candidate
+        first = late[0] if late else None
+        n = first.batch - 1 if first and first.batch else len(batches) - 1
+        batches[n].remove(first.user if first and first.user else batches[n][-1])
+        if not batches[n]:
+            del batches[n], models[n]
+
+
+@dataclass
+class _Incumbent:
+    """The best truly feasible schedule so far, and where it came from."""
+
+    schedule: Schedule
+    served: int
+    source: str
+
+    def offer(self, schedule: Schedule, served: int, source: str) -> bool:
+        if served <= self.served:
+            return False
+        self.schedule, self.served, self.source = schedule, served, source
+        return True
+
+
+def _check(instance: Instance, built: Built, solver, best: _Incumbent) -> bool:
+    """Re-check the relaxation's solution exactly; cut it off if it is rejected.
+
+    Returns whether the evaluator accepted it. A rejected solution is cut off
+    by a no-good over the decision literals (valid for the continuous problem:
+    the decoded schedule is the cheapest one those literals describe, so no
+    truly feasible schedule has them) and its repair is offered as incumbent.
+    """
+    schedule = built.decode(solver)
+    evaluation = evaluate(instance, schedule)
+    if evaluation.feasible:
+        best.offer(schedule, evaluation.served, "solver")
+        return True
+    values = [bool(solver.boolean_value(v)) for v in built.decisions]
+    pairs = zip(built.decisions, values, strict=True)
+    built.model.add_bool_or([~v if on else v for v, on in pairs])
+    fixed = repair(instance, schedule)
+    best.offer(fixed, fixed.num_scheduled, "repaired")
+    return False
 
 
 def solve_sandwich(
@@ -202,87 +280,98 @@ def solve_sandwich(
     build: Builder,
     deterministic_time: float | None = None,
 ) -> Outcome:
-    """Solve the conservative model, then bound it with the optimistic one.
+    """Solve the optimistic model from the best fast schedule; re-check exactly.
+
+    1. The incumbent is the best fast schedule (``formulations.common``), so a
+       run never serves fewer users than greedy, gemel, dp or search.
+    2. The optimistic model (a relaxation) gets the objective floor
+       served >= incumbent (valid: the optimum serves at least that many) and
+       is solved. Its bound is an upper bound of the continuous problem.
+    3. Its solution is re-checked by the evaluator. Accepted, it is offered as
+       incumbent; rejected (a near-tie that only the rounding admits), it is cut
+       off by a no-good, its repair is offered, and the model is solved again
+       while time is left.
+    4. ``optimal`` iff the bound equals the incumbent's served users.
 
     Parameters
     ----------
     build
-        Builds the model for one :class:`Rounding`. The conservative model is
-        hinted with the paper's greedy schedule (common deadline only).
+        Builds the model for one :class:`Rounding`.
     deterministic_time
         Optional CP-SAT ``max_deterministic_time`` of EACH solve (tests use it
         for a reproducible budget; wall-clock limits are not reproducible).
-
-    Returns
-    -------
-    Outcome
-        ``optimal`` iff the optimistic bound equals the users served;
-        ``time_limit`` if a limit stopped either solve, ``feasible`` otherwise;
-        ``no_solution`` (empty schedule) if no incumbent was found; ``infeasible``
-        and ``error`` when CP-SAT reports INFEASIBLE or MODEL_INVALID for the
-        conservative model (the empty schedule is feasible, so both are bugs).
     """
     start = time.perf_counter()
-    tight = build(instance, options, Rounding(optimistic=False))
-    loose = build(instance, options, Rounding(optimistic=True))
-    build_time = time.perf_counter() - start
-    start_hint = greedy_hint(instance, options)
-    if start_hint is not None:
-        tight.hint(start_hint)
-    empty = Schedule((), options.reuse_blocks, options.bandwidth)
+    fast, name = best_fast_schedule(instance, options)
+    best = _Incumbent(fast, fast.num_scheduled, name)
+    fast_s = time.perf_counter() - start
+    resolution = RESOLUTION_S
+    built = _build(instance, options, build, resolution, fast, best.served)
+    build_time = time.perf_counter() - start - fast_s
     info: dict = {
-        "resolution_s": RESOLUTION_S,
         "num_workers": options.threads,
         "seed": options.seed,
-        "greedy_hint": start_hint is not None,
-        **model_size(tight.model),
+        "fast_start": name,
+        "fast_served": best.served,
+        "fast_s": fast_s,
+        **model_size(built.model),
     }
-
-    limit = options.time_limit
-    first = _solver(options, None if limit is None else limit / 2, deterministic_time)
-    status = first.solve(tight.model)
+    # Serving every user is a trivial bound (kept when CP-SAT proves none).
+    bound = instance.num_users
+    end, cuts, solves = End.LIMIT, 0, []
+    while True:
+        remaining = None
+        if options.time_limit is not None:
+            remaining = options.time_limit - (time.perf_counter() - start)
+            if remaining <= 0:
+                break
+        solver = _solver(options, remaining, deterministic_time)
+        status = solver.solve(built.model)
+        solves.append(solver.status_name(status))
+        if status == cp_model.MODEL_INVALID:
+            info["error"] = built.model.validate()
+            end = End.ERROR
+            break
+        if status == cp_model.INFEASIBLE:
+            # Nothing serves more than the incumbent (cuts remove only truly
+            # infeasible solutions): a proof. With a non-strict floor the
+            # incumbent's cheapest form satisfies it, so INFEASIBLE is a bug.
+            end = End.CONVERGED if STRICT_FLOOR else End.INFEASIBLE
+            bound = best.served
+            break
+        if status == cp_model.UNKNOWN:
+            break
+        proven = _bound(solver, status)
+        if proven is not None:
+            bound = min(bound, proven)
+        if _check(instance, built, solver, best) or status != cp_model.OPTIMAL:
+            end = End.CONVERGED if status == cp_model.OPTIMAL else End.LIMIT
+            break
+        # Rejected by exact arithmetic: a finer resolution narrows the rounding
+        # slack (the cut of _check stays in the coarse model, now dropped);
+        # at the finest resolution, cuts alone go on.
+        cuts += 1
+        finer = resolution * REFINE
+        if finer >= MIN_RESOLUTION_S and horizon_reason(instance, finer) is None:
+            resolution = finer
+            built = _build(instance, options, build, resolution, None, best.served)
+        else:
+            built.model.add(built.objective >= best.served + STRICT_FLOOR)
     info.update(
-        conservative_status=first.status_name(status),
-        conservative_wall_s=first.wall_time,
-        conservative_deterministic_s=first.deterministic_time,
+        solves=solves, cuts=cuts, resolution_s=resolution, schedule_from=best.source
     )
-    if status == cp_model.MODEL_INVALID:
-        info["error"] = tight.model.validate()
-        return Outcome(empty, Status.ERROR, None, build_time, info)
-    if status == cp_model.INFEASIBLE:
-        return Outcome(empty, Status.INFEASIBLE, None, build_time, info)
-    found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
-    schedule = tight.decode(first) if found else empty
-    served = round(first.objective_value) if found else 0
-    if found:
-        info["conservative_objective"] = served
-        for var, ref in zip(loose.decisions, tight.decisions, strict=True):
-            loose.model.add_hint(var, first.value(ref))
+    if end is End.ERROR or end is End.INFEASIBLE:
+        empty = Schedule((), options.reuse_blocks, options.bandwidth)
+        status_out = final_status(end, False, 0, None)
+        return Outcome(empty, status_out, None, build_time, info)
+    status_out = final_status(end, True, best.served, bound)
+    return Outcome(best.schedule, status_out, bound, build_time, info)
 
-    remaining = None
-    if limit is not None:
-        remaining = max(limit - (time.perf_counter() - start), 1e-3)
-    second = _solver(options, remaining, deterministic_time)
-    relaxed = second.solve(loose.model)
-    bound = _bound(second, relaxed)
-    info.update(
-        optimistic_status=second.status_name(relaxed),
-        optimistic_wall_s=second.wall_time,
-        optimistic_deterministic_s=second.deterministic_time,
-        optimistic_bound=bound,
-    )
-    if relaxed in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        # The relaxation's incumbent may also be truly feasible (the evaluator is
-        # the judge): use it when it serves more.
-        candidate = loose.decode(second)
-        evaluation = evaluate(instance, candidate)
-        if evaluation.feasible and evaluation.served > served:
-            schedule, served, found = candidate, evaluation.served, True
-            info["from_optimistic"] = True
-    if bound is not None:
-        bound = min(bound, instance.num_users)
 
-    limited = {status, relaxed} & {cp_model.FEASIBLE, cp_model.UNKNOWN}
-    end = End.LIMIT if limited or not found else End.CONVERGED
-    status_out = final_status(end, found, served, bound)
-    return Outcome(schedule, status_out, bound, build_time, info)
+def _build(instance, options, build: Builder, resolution: float, fast, served: int):
+    """Build the optimistic model at ``resolution`` with the objective floor."""
+    built = build(instance, options, Rounding(True, resolution))
+    built.model.add(built.objective >= served + STRICT_FLOOR)
+    if HINT_FAST and fast is not None:
+        built.hint(fast)
+    return built

@@ -23,6 +23,8 @@ loaded at least once, so the loads are at least V(bytes of the union of used blo
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from functools import partial
 from itertools import pairwise
 
 import numpy as np
@@ -53,107 +55,232 @@ def supports(instance: Instance, options: Options) -> str | None:
     return horizon_reason(instance)
 
 
-def build(instance: Instance, options: Options, rounding: Rounding) -> Built:
-    """Build the compact model for one rounding of the times."""
-    m = cp_model.CpModel()
-    deadline = rounding.deadline(instance.deadline_s)
-    new_bytes = instance.new_bytes(options.reuse_blocks)
-    load = rounding.cost(instance.loading.seconds_per_byte * new_bytes)  # (I+1) x I
+@dataclass(frozen=True)
+class SeqData:
+    """The compact model's data in time units of one :class:`Rounding`.
 
-    # Candidate models and their count tables, cut where c_i(n) plus loading all of
-    # i (every block of i is loaded before its last batch ends) cannot fit. The cut
-    # uses the optimistic rounding in both builds, so that the two models have the
-    # same variables.
+    Attributes
+    ----------
+    models
+        Candidate model indices (node a + 1 of the circuit is ``models[a]``).
+    tables
+        ``tables[a][n]`` = c_i(n) for n = 0..n̄_i (``solvers.costs.cost_table``).
+    load
+        (I + 1) x I load times: row 0 the empty GPU, row j + 1 model j.
+    deadline
+        The common deadline T.
+    """
+
+    models: list[int]
+    tables: list[np.ndarray]
+    load: np.ndarray
+    deadline: int
+
+
+@dataclass
+class SeqVars:
+    """The decision variables and the expressions built from them."""
+
+    picks: list[list[cp_model.IntVar]]  # pick[a][n]: model a serves n users
+    used: list  # used[a] = not pick[a][0]
+    empty: cp_model.IntVar  # no model is used (the depot's self-loop)
+    succ: dict[tuple[int, int], cp_model.IntVar]  # arc literals (tail, head)
+    arc_load: cp_model.LinearExpr = 0
+    counts: list = field(default_factory=list)
+
+
+def seq_data(instance: Instance, options: Options, rounding: Rounding) -> SeqData:
+    """Return the candidate models and their count tables in units.
+
+    A table is cut where c_i(n) plus loading all of i (every block of i is
+    loaded before its last batch ends) cannot fit: c_i(n) + L(0, i) <= T. The
+    cut uses the optimistic rounding in every build, so that builds of both
+    roundings have the same variables.
+    """
+    new_bytes = instance.new_bytes(options.reuse_blocks)
+    load = rounding.cost(instance.loading.seconds_per_byte * new_bytes)
     relaxed = rounding.relaxed()
     low_load = relaxed.cost(instance.loading.seconds_per_byte * new_bytes)
+    limit = relaxed.deadline(instance.deadline_s)
     models, tables = [], []
     for i in instance.active_models():
         seconds = cost_table(instance, int(i), options.bandwidth)
-        full = int(low_load[0, i])
-        fits = np.flatnonzero(
-            relaxed.cost(seconds) + full <= relaxed.deadline(instance.deadline_s)
-        )
+        fits = np.flatnonzero(relaxed.cost(seconds) + int(low_load[0, i]) <= limit)
         if len(fits) > 1:  # n = 0 always fits
             models.append(int(i))
             tables.append(rounding.cost(seconds[: fits[-1] + 1]))
+    return SeqData(models, tables, load, int(rounding.deadline(instance.deadline_s)))
 
-    picks, counts, costs, used = [], [], [], []
-    for i, table in zip(models, tables, strict=True):
-        pick = [m.new_bool_var(f"pick[{i},{n}]") for n in range(len(table))]
-        m.add_exactly_one(pick)
-        picks.append(pick)
-        counts.append(sum(n * pick[n] for n in range(1, len(table))))
-        costs.append(sum(int(table[n]) * pick[n] for n in range(1, len(table))))
-        used.append(~pick[0])
 
-    # The order: a circuit through the depot 0 and the used models (node j + 1).
-    empty = m.new_bool_var("empty")
-    arcs = [(0, 0, empty)]
-    loads = []
+def add_variables(m: cp_model.CpModel, d: SeqData) -> SeqVars:
+    """Add pick[i, n] (one-hot count), the arc literals a_ij and ``empty``.
+
+    Nodes: 0 is the depot (empty GPU), a + 1 is ``models[a]``. Arcs (b, a + 1)
+    for every b != a + 1 (b = 0 included) and (a + 1, 0); used_a = not
+    pick[a, 0] is the literal of the self-loop's complement.
+    """
+    picks = [
+        [m.new_bool_var(f"pick[{i},{n}]") for n in range(len(table))]
+        for i, table in zip(d.models, d.tables, strict=True)
+    ]
     succ: dict[tuple[int, int], cp_model.IntVar] = {}
-    for a, i in enumerate(models):
-        m.add_implication(used[a], ~empty)
-        arcs.append((a + 1, a + 1, ~used[a]))
-        out = m.new_bool_var(f"arc[{i},depot]")
-        arcs.append((a + 1, 0, out))
-        for b, j in enumerate([-1, *models]):  # -1 = the depot (empty GPU)
-            if b == a + 1:
-                continue
-            arc = m.new_bool_var(f"arc[{j},{i}]")
-            arcs.append((b, a + 1, arc))
-            succ[b, a + 1] = arc
-            loads.append(int(load[j + 1, i]) * arc)
-        succ[a + 1, 0] = out
-    if models:
-        m.add_bool_or([empty, *used])  # some model is used iff the depot is left
+    nodes = [-1, *d.models]  # node b is nodes[b]; -1 = the depot
+    for a, i in enumerate(d.models):
+        for b, j in enumerate(nodes):
+            if b != a + 1:
+                succ[b, a + 1] = m.new_bool_var(f"arc[{j},{i}]")
+        succ[a + 1, 0] = m.new_bool_var(f"arc[{i},depot]")
+    counts = [sum(n * p[n] for n in range(1, len(p))) for p in picks]
+    used = [~p[0] for p in picks]
+    return SeqVars(picks, used, m.new_bool_var("empty"), succ, counts=counts)
+
+
+def one_count_per_model(m: cp_model.CpModel, v: SeqVars) -> None:
+    r"""Each candidate model serves exactly one count.
+
+    .. math:: \sum_n \mathrm{pick}_{i,n} = 1, \qquad
+              \mathrm{used}_i = \neg\,\mathrm{pick}_{i,0}.
+
+    One-hot rather than ``add_element``: the LP relaxation then sees the convex
+    hull of each model's points (n, c_i(n)).
+    """
+    for pick in v.picks:
+        m.add_exactly_one(pick)
+
+
+def order_circuit(m: cp_model.CpModel, d: SeqData, v: SeqVars) -> None:
+    r"""The used models form one cycle through the depot; sets the arc load.
+
+    ``add_circuit`` over arcs (0, 0, empty), (i, i, not used_i), (0, i, a_0i),
+    (i, 0, a_i0), (i, j, a_ij); ``empty`` is tied both ways to the models
+    (used_i => not empty; empty or some used_i), so the depot is on the cycle
+    exactly when some model is used. The load of the order is
+
+    .. math:: \mathrm{load} = \sum_i L(0, i)\, a_{0i}
+              + \sum_{i \ne j} L(i, j)\, a_{ij}.
+    """
+    arcs = [(0, 0, v.empty)]
+    for a, used in enumerate(v.used):
+        m.add_implication(used, ~v.empty)
+        arcs.append((a + 1, a + 1, ~used))
+    arcs += [(tail, head, lit) for (tail, head), lit in v.succ.items()]
+    if v.used:
+        m.add_bool_or([v.empty, *v.used])
     m.add_circuit(arcs)
-    arc_load = sum(loads)
+    rows = [0] + [i + 1 for i in d.models]  # load row of node b
+    v.arc_load = sum(
+        int(d.load[rows[tail], d.models[head - 1]]) * lit
+        for (tail, head), lit in v.succ.items()
+        if head != 0
+    )
 
-    # Redundant: every block of a used model is loaded at least once.
-    m.add(arc_load >= union_load(m, instance, models, used, options.reuse_blocks))
-    m.add(sum(costs) + arc_load <= deadline)
-    m.maximize(sum(counts))
 
-    def decode(solver: cp_model.CpSolver) -> Schedule:
-        after = {
-            tail: head for (tail, head), v in succ.items() if solver.boolean_value(v)
-        }
-        order, node = [], after.get(0, 0)
-        while node != 0:  # follow the cycle from the depot back to it
-            order.append(node - 1)
-            node = after[node]
-        batches = []
-        for a in order:
-            n = round(solver.value(counts[a]))
-            batches += [
-                (models[a], users)
-                for users in model_batches(instance, models[a], n, options.bandwidth)
-            ]
-        return Schedule.from_indices(
-            instance, batches, options.reuse_blocks, options.bandwidth
-        )
+def union_bound(
+    m: cp_model.CpModel,
+    instance: Instance,
+    options: Options,
+    rounding: Rounding,
+    d: SeqData,
+    v: SeqVars,
+) -> None:
+    r"""Redundant: every block of a used model is loaded at least once.
 
-    def hint(schedule: Schedule) -> None:
-        count = np.zeros(instance.num_models, dtype=np.int64)
-        order: list[int] = []  # candidate positions a, by first batch
-        where = {i: a for a, i in enumerate(models)}
-        for batch in schedule.batches:
-            i = instance.model_index[batch.model]
-            count[i] += len(batch.users)
-            if where.get(i) is not None and where[i] not in order:
-                order.append(where[i])
-        for a, pick in enumerate(picks):
-            n = min(int(count[models[a]]), len(pick) - 1)
-            for value, var in enumerate(pick):
-                m.add_hint(var, value == n)
-        nodes = [0] + [a + 1 for a in order] + [0]
-        chosen = set(pairwise(nodes)) if order else set()
-        for key, var in succ.items():
-            m.add_hint(var, key in chosen)
-        m.add_hint(empty, not order)
+    .. math:: \mathrm{load} \ge V\Big(S\big(\textstyle\bigcup_{i\,
+              \mathrm{used}} J_i\big)\Big)
 
-    decisions = [v for pick in picks for v in pick] + list(succ.values()) + [empty]
-    return Built(m, decisions, decode, hint)
+    (``formulations.cpsat_base.union_load``; without reuse the sum of the used
+    models' sizes).
+    """
+    union = union_load(
+        m, instance, d.models, v.used, options.reuse_blocks, rounding.resolution_s
+    )
+    m.add(v.arc_load >= union)
+
+
+def deadline(m: cp_model.CpModel, d: SeqData, v: SeqVars) -> None:
+    r"""The whole schedule ends by T.
+
+    .. math:: \sum_i \sum_n c_i(n)\, \mathrm{pick}_{i,n} + \mathrm{load} \le T.
+    """
+    cost = sum(
+        int(table[n]) * pick[n]
+        for table, pick in zip(d.tables, v.picks, strict=True)
+        for n in range(1, len(table))
+    )
+    m.add(cost + v.arc_load <= d.deadline)
+
+
+def build(instance: Instance, options: Options, rounding: Rounding) -> Built:
+    """Build the compact model for one rounding of the times."""
+    m = cp_model.CpModel()
+    d = seq_data(instance, options, rounding)
+    v = add_variables(m, d)
+
+    # Constraints, in this order:
+    one_count_per_model(m, v)
+    order_circuit(m, d, v)  # sets v.arc_load, used by the next two
+    union_bound(m, instance, options, rounding, d, v)
+    deadline(m, d, v)
+
+    # Objective: maximise the users served.
+    objective = sum(v.counts)
+    m.maximize(objective)
+    decisions = [x for pick in v.picks for x in pick] + [*v.succ.values(), v.empty]
+    return Built(
+        m,
+        objective,
+        decisions,
+        partial(decode, instance, options, d, v),
+        partial(hint, instance, m, d, v),
+    )
+
+
+def decode(
+    instance: Instance, options: Options, d: SeqData, v: SeqVars, solver
+) -> Schedule:
+    """Return the schedule of a solution: follow the arcs from the depot.
+
+    Model i gets the batches of ``solvers.costs.model_batches`` for its count
+    (the cheapest n_i users, Theorem 2.2).
+    """
+    after = {
+        tail: head for (tail, head), x in v.succ.items() if solver.boolean_value(x)
+    }
+    order, node = [], after.get(0, 0)
+    while node != 0:  # follow the cycle from the depot back to it
+        order.append(node - 1)
+        node = after[node]
+    batches = []
+    for a in order:
+        n = round(solver.value(v.counts[a]))
+        users = model_batches(instance, d.models[a], n, options.bandwidth)
+        batches += [(d.models[a], group) for group in users]
+    return Schedule.from_indices(
+        instance, batches, options.reuse_blocks, options.bandwidth
+    )
+
+
+def hint(
+    instance: Instance, m: cp_model.CpModel, d: SeqData, v: SeqVars, schedule: Schedule
+) -> None:
+    """Add ``schedule``'s counts and model order (by first batch) as a hint."""
+    count = np.zeros(instance.num_models, dtype=np.int64)
+    order: list[int] = []  # candidate positions a, by first batch
+    where = {i: a for a, i in enumerate(d.models)}
+    for batch in schedule.batches:
+        i = instance.model_index[batch.model]
+        count[i] += len(batch.users)
+        if where.get(i) is not None and where[i] not in order:
+            order.append(where[i])
+    for a, pick in enumerate(v.picks):
+        n = min(int(count[d.models[a]]), len(pick) - 1)
+        for value, var in enumerate(pick):
+            m.add_hint(var, value == n)
+    nodes = [0] + [a + 1 for a in order] + [0]
+    chosen = set(pairwise(nodes)) if order else set()
+    for key, var in v.succ.items():
+        m.add_hint(var, key in chosen)
+    m.add_hint(v.empty, not order)
 
 
 def solve(

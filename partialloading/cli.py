@@ -36,7 +36,7 @@ COMMANDS = [
     "partialloading.commands.generate",
     "partialloading.commands.export",
     "partialloading.commands.experiment",
-    "partialloading.cli_bench",  # bench and compare
+    "partialloading.commands.bench",  # bench and compare
 ]
 
 

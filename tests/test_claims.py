@@ -173,3 +173,49 @@ def test_slack_split_keeps_an_optimum_with_a_worse_split(two_models):
         two_models, best.schedule, np.random.default_rng(0), 3
     )
     assert found is (best.served > 0)
+
+
+def test_runtime_rows_one_per_stated_number(tmp_path):
+    """Tests the Fig. 9 rows: a speed-up 100x off is only 'same direction'."""
+    (tmp_path / "enumeration").mkdir()
+    rows = [
+        {
+            "panel": p,
+            "method": m,
+            "median_runtime_s": 0.003,
+            "speedup_vs_enumeration": s,
+            "speedup_vs_heldkarp": 0.5,
+            "n": 100,
+            "n_enumeration": 10,
+        }
+        for p, m, s in (("a", "spec", 3000.0), ("a", "gen", 37.0), ("b", "gen", 0.5))
+    ]
+    write_rows(tmp_path / "enumeration" / "summary.csv", list(rows[0]), rows)
+    ev = Evidence(tmp_path, committed=tmp_path / "none")
+    from experiments import claims_measures
+
+    got = {c.claim: c.verdict for c in claims_measures.runtime_rows(ev, TOL)}
+    assert len(got) == 5  # three speed-ups, two runtimes
+    assert got["Fig. 9(a): spec 3,681x faster than the exhaustive search"] is (
+        Verdict.REPRODUCED
+    )
+    assert got["Fig. 9(a): gen 3,749x faster than the exhaustive search"] is (
+        Verdict.SAME_DIRECTION
+    )
+    assert got["Fig. 9(b): gen 2,478x faster than the exhaustive search"] is (
+        Verdict.NOT_REPRODUCED
+    )
+    assert got["Fig. 9(a): spec runs in about 5.6 ms"] is Verdict.REPRODUCED
+    assert got["Fig. 9(b): gen runs in about 12.5 ms"] is Verdict.NOT_REPRODUCED
+
+
+def test_sensitivity_run_adds_a_measurement_row(tmp_path):
+    """Tests that a committed figN-hdd run adds one row without a verdict."""
+    (tmp_path / "fig6-hdd").mkdir()
+    rows = _figure_rows({"spec": [0.3, 0.3], "indep-paper": [0.2, 0.2]})
+    write_rows(tmp_path / "fig6-hdd" / "results.csv", list(rows[0]), rows)
+    ev = Evidence(tmp_path, committed=tmp_path / "none")
+    got = claims_figures.sensitivity_rows(ev)
+    assert [c.claim for c in got] == ["Fig. 6: stated gains on the hdd profile"]
+    assert got[0].verdict is None and "+10.0 pt / +50.0%" in got[0].evidence
+    assert not ev.missing  # sensitivity runs are optional

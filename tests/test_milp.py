@@ -221,9 +221,9 @@ def test_solution_margin_retry_keeps_first_bound(two_models, monkeypatch):
     calls = []
     original = solving._build_and_solve
 
-    def spy(instance, options, data, start):
+    def spy(instance, options, data, start, *floor):
         calls.append(data.rows)
-        run = original(instance, options, data, start)
+        run = original(instance, options, data, start, *floor)
         if len(calls) == 1:  # pretend round-off broke the first solution
             bad = dataclasses.replace(run.schedule, batches=run.schedule.batches * 2)
             run = dataclasses.replace(run, schedule=bad)
@@ -303,7 +303,7 @@ def test_best_fast_schedule_two_models(two_models):
 def test_limit_without_incumbent_returns_the_fast_schedule(two_models, monkeypatch):
     """Tests that a limit with a poor incumbent returns the fast schedule, not it."""
 
-    def stopped(instance, options, data, start):
+    def stopped(instance, options, data, start, *_):
         # A solver stopped by its limit with the empty incumbent and bound 3.
         empty = Schedule((), options.reuse_blocks, options.bandwidth)
         return solving._Run(empty, End.LIMIT, True, 3, 0.0, {})
@@ -318,7 +318,7 @@ def test_limit_without_incumbent_returns_the_fast_schedule(two_models, monkeypat
 def test_limit_keeps_time_limit_status_below_the_bound(two_models, monkeypatch):
     """Tests time_limit (not optimal) when the fast schedule is below the bound."""
 
-    def stopped(instance, options, data, start):
+    def stopped(instance, options, data, start, *_):
         empty = Schedule((), options.reuse_blocks, options.bandwidth)
         return solving._Run(empty, End.LIMIT, True, 3, 0.0, {})
 

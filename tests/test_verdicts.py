@@ -132,3 +132,13 @@ def test_conjunction_fails_on_one_failing_part():
     assert verdicts.conjunction([h, w]) is w
     assert verdicts.conjunction([h, w, f]) is f
     assert verdicts.conjunction([u]) is u
+
+
+def test_ratio_rule_for_runtimes_and_speedups():
+    """Tests speed-ups within a factor, faster but far off, and runtimes (no sign)."""
+    assert verdicts.ratio(2000.0, 3681.0, 2.0) is Verdict.REPRODUCED
+    assert verdicts.ratio(40.0, 3681.0, 2.0) is Verdict.SAME_DIRECTION
+    assert verdicts.ratio(0.5, 3681.0, 2.0) is Verdict.NOT_REPRODUCED
+    assert verdicts.ratio(3.0, 5.6, 2.0, directional=False) is Verdict.REPRODUCED
+    assert verdicts.ratio(0.5, 5.6, 2.0, directional=False) is Verdict.NOT_REPRODUCED
+    assert verdicts.ratio(None, 5.6, 2.0) is Verdict.NOT_TESTED

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -72,8 +72,10 @@ def solve(instance: Instance, options: Options) -> Outcome:
     checked by the evaluator; if it fails (it may end in the slack beyond the
     evaluator's rule, or round-off broke it) and time is left, the "inner" and
     then "margin" rows are solved for a schedule that passes. When the bound is
-    not met, the best fast schedule (:func:`formulations.common.best_fast_schedule`)
-    is returned if it serves more. ``optimal`` only when served == bound.
+    not met, the best fast schedule (:func:`formulations.common.best_fast_schedule`,
+    computed first) is returned if it serves more. The proof solve carries the
+    floor sum x >= served by that schedule (valid: the optimum serves at least
+    that many). ``optimal`` only when served == bound.
     """
     import pyomo.environ  # noqa: F401  (a one-off import is not model building)
 
@@ -84,7 +86,11 @@ def solve(instance: Instance, options: Options) -> Outcome:
         # No user meets its deadline even alone: the empty schedule is optimal.
         info = {"note": "no user can meet its deadline", "variables": 0}
         return Outcome(empty, Status.OPTIMAL, 0, time.perf_counter() - start, info)
-    run = _build_and_solve(instance, options, data, start)
+    fast, name = best_fast_schedule(instance, options)
+    if options.time_limit is not None:
+        left = max(options.time_limit - (time.perf_counter() - start), 1e-3)
+        options = replace(options, time_limit=left)
+    run = _build_and_solve(instance, options, data, start, fast.num_scheduled)
     bound, build_s, end, rows = run.bound, run.build_s, run.end, ["proof"]
     schedule = _accepted(instance, run)
     while schedule is None and run.has_solution and run.end is not End.LIMIT:
@@ -100,11 +106,9 @@ def solve(instance: Instance, options: Options) -> Outcome:
     info = {**run.info, "deadline_rows_solved": rows}
     has_solution = schedule is not None
     schedule = schedule or empty
-    if bound is None or schedule.num_scheduled < bound:
-        fast, name = best_fast_schedule(instance, options)
-        if fast.num_scheduled > schedule.num_scheduled:
-            schedule, has_solution = fast, True
-            info["schedule_from"] = name
+    if fast.num_scheduled > schedule.num_scheduled:
+        schedule, has_solution = fast, True
+        info["schedule_from"] = name
     status = final_status(end, has_solution, schedule.num_scheduled, bound)
     return Outcome(schedule, status, bound, build_s, info)
 
@@ -117,12 +121,19 @@ def _accepted(instance: Instance, run: _Run) -> Schedule | None:
 
 
 def _build_and_solve(
-    instance: Instance, options: Options, data: Data, start: float
+    instance: Instance, options: Options, data: Data, start: float, floor: int = 0
 ) -> _Run:
-    """Build the model for ``data``, solve it, and read the schedule."""
+    """Build the model for ``data``, solve it, and read the schedule.
+
+    ``floor`` > 0 adds sum x >= floor (users served by a known schedule).
+    """
+    import pyomo.environ as pyo
+
     name = options.solver or "highs"
     # Legacy solvers get the minimisation of -served (see solve_legacy).
     m = build_model(instance, options, data, minimise=name != "highs")
+    if floor > 0:
+        m.fast_floor = pyo.Constraint(expr=sum(m.x.values()) >= floor)
     built = time.perf_counter()
     solve_fn = solve_highs if name == "highs" else solve_legacy
     end, has_solution, bound, setup_s, info = solve_fn(m, options)
