@@ -63,6 +63,7 @@ def build(config: dict[str, Any], ev: Evidence) -> list[Claim]:
         *claims_measures.runtime_rows(ev, tol),
         *claims_measures.greedy_gap_rows(ev, saturated),
         *claims_measures.reuse_rows(ev),
+        *claims_figures.sensitivity_rows(ev),
     ]
 
 
@@ -120,15 +121,20 @@ def run_campaign(name: str, out: Path, config: dict[str, Any], ctx: RunContext) 
         sub = dataclasses.replace(ctx, name=name, instances=None, realizations=None)
         module.run(load_config(name), folder, sub)
         return
+    from instances.generators import profile
+
     seed = int(config["seed"])
     size: dict[str, Any] = {}
     if name == "theorems":
         size = _theorems(folder, config, seed)
+        # tiny and grid instances carry their own constants; Remark 3 uses bytes only.
+        size["profile"] = "none (tiny and grid instances have their own timings)"
     else:
         table = config.get("greedy_gap", {})
         rows = claims_runs.greedy_gap(table, seed)
         _write(folder / "greedy-gap.csv", rows)
         size = {"instances": len(rows), "deadlines": table.get("deadlines")}
+        size["profile"] = profile.DEFAULT
     manifest = {"quick": ctx.quick, "seed": seed, "size": size}
     (folder / "run.json").write_text(json.dumps(manifest, indent=1) + "\n")
 

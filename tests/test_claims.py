@@ -185,6 +185,8 @@ def test_runtime_rows_one_per_stated_number(tmp_path):
             "median_runtime_s": 0.003,
             "speedup_vs_enumeration": s,
             "speedup_vs_heldkarp": 0.5,
+            "n": 100,
+            "n_enumeration": 10,
         }
         for p, m, s in (("a", "spec", 3000.0), ("a", "gen", 37.0), ("b", "gen", 0.5))
     ]
@@ -205,3 +207,15 @@ def test_runtime_rows_one_per_stated_number(tmp_path):
     )
     assert got["Fig. 9(a): spec runs in about 5.6 ms"] is Verdict.REPRODUCED
     assert got["Fig. 9(b): gen runs in about 12.5 ms"] is Verdict.NOT_REPRODUCED
+
+
+def test_sensitivity_run_adds_a_measurement_row(tmp_path):
+    """Tests that a committed figN-hdd run adds one row without a verdict."""
+    (tmp_path / "fig6-hdd").mkdir()
+    rows = _figure_rows({"spec": [0.3, 0.3], "indep-paper": [0.2, 0.2]})
+    write_rows(tmp_path / "fig6-hdd" / "results.csv", list(rows[0]), rows)
+    ev = Evidence(tmp_path, committed=tmp_path / "none")
+    got = claims_figures.sensitivity_rows(ev)
+    assert [c.claim for c in got] == ["Fig. 6: stated gains on the hdd profile"]
+    assert got[0].verdict is None and "+10.0 pt / +50.0%" in got[0].evidence
+    assert not ev.missing  # sensitivity runs are optional

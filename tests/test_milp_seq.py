@@ -118,6 +118,29 @@ def test_near_ties_without_fast_start(seed, kind, delta, reuse):
     )
 
 
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("kind", ["bls", "general"])
+def test_end_just_beyond_the_rule_is_honest(seed, kind):
+    """Tests a best end 5e-13 relative beyond T (1 + 1e-9): right count, valid bound."""
+    # The proof row admits it (slack 1e-12 T), the evaluator does not: the
+    # proof incumbent fails, the inner rows find the oracle's count, and the
+    # bound may stay one above (status feasible), never a false optimal.
+    options = options_for(True, False)
+    delta = DEADLINE_RTOL + 5e-13
+    instance = near_tie(tiny.generate(seed, kind=kind), options, seed, delta)
+    oracle = registry.run("bruteforce", instance, options).served
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(solving, "best_fast_schedule", empty_start)
+        result = registry.run("milp-seq", instance, options)
+    assert result.served == oracle
+    assert result.bound is not None and result.bound >= oracle
+    if result.status is Status.OPTIMAL:
+        assert result.bound == oracle
+    else:
+        assert result.status is Status.FEASIBLE
+        assert "inner" in result.info["deadline_rows_solved"]
+
+
 def test_one_user_more_cut_proves_a_fast_optimum():
     """Tests that an optimal fast start is proven by an infeasible cut solve."""
     instance = load_instance(LIBRARY / "tiny-general.json")

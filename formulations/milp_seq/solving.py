@@ -62,6 +62,7 @@ def solve(instance: Instance, options: Options) -> Outcome:
     info: dict[str, Any] = {"fast_start": name, "fast_served": served}
     if served >= data.max_served:  # nothing to ask: the trivial bound is met
         info["variables"] = data.num_variables
+        info["note"] = "the fast start serves sum_i nbar_i, a bound"
         return Outcome(
             schedule, final_status(End.CONVERGED, True, served, served), served,
             time.perf_counter() - start, info,
