@@ -49,6 +49,9 @@ MAX_MODELS = 600
 ENTRY_BOUND = True
 """Add the cheapest-entry row ``entry_loads`` (measured: docs/formulations-cpsat.md)."""
 
+TWO_CYCLE_CUTS = False
+"""Add ``two_cycle_cuts`` (measured: docs/formulations-cpsat.md)."""
+
 KNAPSACK_CAP = True
 """Cap the objective at the knapsack bound of ``formulations.seq_bound``."""
 
@@ -214,6 +217,22 @@ def entry_loads(m: cp_model.CpModel, v: SeqVars, entry: np.ndarray) -> None:
     m.add(v.arc_load >= sum(int(e) * u for e, u in zip(entry, v.used, strict=True)))
 
 
+def two_cycle_cuts(m: cp_model.CpModel, v: SeqVars) -> None:
+    r"""Redundant: no 2-cycle between two models (subtour elimination, |S| = 2).
+
+    .. math:: a_{ij} + a_{ji} \le \mathrm{used}_i \quad (i \ne j \text{ models})
+
+    Valid: on one cycle through the depot, i and j cannot be each other's
+    successor. In the LP it removes the cheap fractional 2-cycles of similar
+    models.
+    """
+    for (tail, head), arc in v.succ.items():
+        back = v.succ.get((head, tail))
+        if tail and head and tail < head and back is not None:
+            m.add(arc + back <= v.used[tail - 1])
+            m.add(arc + back <= v.used[head - 1])
+
+
 def deadline(m: cp_model.CpModel, d: SeqData, v: SeqVars) -> None:
     r"""The whole schedule ends by T.
 
@@ -240,6 +259,8 @@ def build(instance: Instance, options: Options, rounding: Rounding) -> Built:
     entry = cheapest_entry(d.load, d.models)
     if ENTRY_BOUND:
         entry_loads(m, v, entry)
+    if TWO_CYCLE_CUTS:
+        two_cycle_cuts(m, v)
     deadline(m, d, v)
 
     # Objective: maximise the users served, at most the knapsack bound.
