@@ -197,7 +197,12 @@ HINT_FAST = False
 """Hint the fast schedule to CP-SAT (measured: docs/formulations-cpsat.md)."""
 
 
-def _solver(options: Options, time_limit: float | None, det_limit: float | None):
+def _solver(
+    options: Options,
+    time_limit: float | None,
+    det_limit: float | None,
+    parameters: dict[str, object],
+):
     solver = cp_model.CpSolver()
     p = solver.parameters
     p.num_workers = options.threads
@@ -208,7 +213,7 @@ def _solver(options: Options, time_limit: float | None, det_limit: float | None)
         p.max_time_in_seconds = max(time_limit, 1e-3)
     if det_limit is not None:
         p.max_deterministic_time = det_limit
-    for name, value in CPSAT_PARAMETERS.items():
+    for name, value in {**parameters, **CPSAT_PARAMETERS}.items():
         setattr(p, name, value)
     return solver
 
@@ -295,6 +300,7 @@ def solve_sandwich(
     options: Options,
     build: Builder,
     deterministic_time: float | None = None,
+    parameters: dict[str, object] | None = None,
 ) -> Outcome:
     """Solve the optimistic model from the best fast schedule; re-check exactly.
 
@@ -316,6 +322,8 @@ def solve_sandwich(
     deterministic_time
         Optional CP-SAT ``max_deterministic_time`` of EACH solve (tests use it
         for a reproducible budget; wall-clock limits are not reproducible).
+    parameters
+        CP-SAT parameters of the model (``CPSAT_PARAMETERS`` overrides them).
     """
     start = time.perf_counter()
     fast, name = best_fast_schedule(instance, options)
@@ -342,7 +350,7 @@ def solve_sandwich(
             remaining = options.time_limit - (time.perf_counter() - start)
             if remaining <= 0:
                 break
-        solver = _solver(options, remaining, deterministic_time)
+        solver = _solver(options, remaining, deterministic_time, parameters or {})
         status = solver.solve(built.model)
         solves.append(solver.status_name(status))
         if status == cp_model.MODEL_INVALID:
