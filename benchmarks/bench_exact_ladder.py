@@ -2,6 +2,7 @@
 
     python benchmarks/bench_exact_ladder.py --label after [--seeds 3] [--time-limit 60]
     python benchmarks/bench_exact_ladder.py --label after --near-tie
+    python benchmarks/bench_exact_ladder.py --label after --symmetry
     python benchmarks/bench_exact_ladder.py --label x --set cpsat_base.HINT_FAST=1 \
         --profiles rtx4090-hdd --first-size 2 --sizes 4 --seeds 2
 
@@ -131,6 +132,29 @@ def near_tie_rows(limit: float):
     return rows
 
 
+def symmetry_rows(seeds: int):
+    """Return, per ladder instance, its requested models and distinct block sets.
+
+    Models with equal block sets are interchangeable in every load, the case
+    for symmetry breaking; a rung where the two counts agree has none.
+    """
+    rows = []
+    for profile in PROFILES:
+        for users, models in SIZES:
+            for seed in range(seeds):
+                instance = general.generate(
+                    num_users=users,
+                    num_models=models,
+                    deadline_s=round(0.7 * users / 80, 6),
+                    seed=seed,
+                    profile=profile,
+                )
+                active = instance.active_models()
+                sets = {frozenset(instance.model_blocks[i]) for i in active}
+                rows.append((profile, users, models, seed, len(active), len(sets)))
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--label", required=True, help="before or after")
@@ -138,6 +162,7 @@ def main() -> None:
     parser.add_argument("--time-limit", type=float, default=60.0)
     parser.add_argument("--sizes", type=int, default=len(SIZES))
     parser.add_argument("--near-tie", action="store_true")
+    parser.add_argument("--symmetry", action="store_true")
     parser.add_argument(
         "--set",
         action="append",
@@ -166,6 +191,13 @@ def main() -> None:
         cpsat_base = importlib.import_module("formulations.cpsat_base")
         cpsat_base.CPSAT_PARAMETERS[name] = int(value)
     OUT.mkdir(parents=True, exist_ok=True)
+    if args.symmetry:
+        rows = symmetry_rows(args.seeds)
+        header = ("profile", "K", "I", "seed", "models", "distinct_block_sets")
+        with open(OUT / "symmetry.csv", "w", newline="") as f:
+            csv.writer(f).writerows([header, *rows])
+        print(table(header, rows, markdown=True))
+        return
     if args.near_tie:
         rows = near_tie_rows(args.time_limit)
         header = ("seed", "delta_us", "dp", "status", "served", "bound", "s")

@@ -307,12 +307,14 @@ def solve_sandwich(
     1. The incumbent is the best fast schedule (``formulations.common``), so a
        run never serves fewer users than greedy, gemel, dp or search.
     2. The optimistic model (a relaxation) gets the objective floor
-       served >= incumbent (valid: the optimum serves at least that many) and
-       is solved. Its bound is an upper bound of the continuous problem.
+       served >= f + 1 (:data:`STRICT_FLOOR`; f = the incumbent's users) and is
+       solved: INFEASIBLE proves f optimal, and any bound it reports is an
+       upper bound of the continuous problem.
     3. Its solution is re-checked by the evaluator. Accepted, it is offered as
-       incumbent; rejected (a near-tie that only the rounding admits), it is cut
-       off by a no-good, its repair is offered, and the model is solved again
-       while time is left.
+       incumbent; rejected (a near-tie that only the rounding admits), its
+       repair is offered and the model is rebuilt at a finer resolution
+       (:data:`REFINE`), or, at :data:`MIN_RESOLUTION_S`, the solution is cut
+       off by a no-good; then solved again while time is left.
     4. ``optimal`` iff the bound equals the incumbent's served users.
 
     Parameters
@@ -325,6 +327,9 @@ def solve_sandwich(
     parameters
         CP-SAT parameters of the model (``CPSAT_PARAMETERS`` overrides them).
     """
+    # Longer than 60 lines: one loop of solve, re-check and refine sharing the
+    # bound, the incumbent, the model and the resolution; split, each piece
+    # would pass all four back and forth.
     start = time.perf_counter()
     fast, name = best_fast_schedule(instance, options)
     best = _Incumbent(fast, fast.num_scheduled, name)
