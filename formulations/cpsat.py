@@ -28,6 +28,10 @@ batches of another model), so N = the number of candidate users (each batch hold
 least one). Candidates: a user k of model i is left out when V(all of i) + its own
 upload + mu_i + beta_i already misses T_k (every block of i is loaded by the end of
 k's batch, whatever the reuse). Times are integers (``formulations.cpsat_base``).
+
+Layout (PyJobShop's backends): :func:`pos_data`, :func:`add_variables`, one function
+per constraint family, called from :func:`build` in one commented order, then the
+objective; :func:`decode` and :func:`hint` read and write solutions.
 """
 
 from __future__ import annotations
@@ -361,5 +365,5 @@ def hint(
 def solve(
     instance: Instance, options: Options, deterministic_time: float | None = None
 ) -> Outcome:
-    """Solve with the rounding sandwich (``formulations.cpsat_base.solve_sandwich``)."""
+    """Solve from the fast start, re-checked exactly (``cpsat_base.solve_sandwich``)."""
     return solve_sandwich(instance, options, build, deterministic_time)

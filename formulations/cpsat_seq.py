@@ -18,7 +18,13 @@ Counts are one-hot (``pick[i, n]``) rather than ``add_element``: the LP relaxati
 sees the convex hull of each model's (n, c_i(n)) table. A redundant *union* constraint
 strengthens the loads: starting from an empty GPU every block of every used model is
 loaded at least once, so the loads are at least V(bytes of the union of used blocks)
-(docs/formulations-cpsat.md). Times are integers (see ``formulations.cpsat_base``).
+(docs/formulations-cpsat.md); so do the cheapest-entry row and the knapsack cap of
+``formulations.seq_bound``. CP-SAT runs at linearization level 2 (the circuit's cuts in
+the LP; :data:`SOLVER_PARAMETERS`). Times are integers (``formulations.cpsat_base``).
+
+Layout (PyJobShop's backends): :func:`seq_data`, :func:`add_variables`, one function
+per constraint family, called from :func:`build` in one commented order, then the
+objective; :func:`decode` and :func:`hint` read and write solutions.
 """
 
 from __future__ import annotations
@@ -335,7 +341,7 @@ def hint(
 def solve(
     instance: Instance, options: Options, deterministic_time: float | None = None
 ) -> Outcome:
-    """Solve with the rounding sandwich (``formulations.cpsat_base.solve_sandwich``)."""
+    """Solve from the fast start, re-checked exactly (``cpsat_base.solve_sandwich``)."""
     return solve_sandwich(
         instance, options, build, deterministic_time, SOLVER_PARAMETERS
     )
