@@ -183,6 +183,14 @@ def test_refuses_per_user_deadlines():
     assert reason is not None and "Theorem 2.1" in reason
 
 
+def test_refuses_too_many_models_before_building():
+    """Tests that 400 requested models are refused by their count alone."""
+    instance = general.generate(num_users=800, num_models=400, seed=0)
+    assert len(instance.active_models()) > 316
+    reason = milp_seq.supports(instance, FAST)
+    assert reason is not None and "requested models" in reason
+
+
 def test_nobody_servable_is_optimal_zero():
     """Tests that an instance where nobody fits ends optimal with 0 served."""
     instance = make_instance(deadline_s=1.0)
