@@ -85,7 +85,7 @@ def main() -> None:
             )
         t = sweep(args.realizations, args.workers, out, args.per_task)
     scale = PAPER_REALIZATIONS / args.realizations
-    mode = "one task per method" if args.per_task else "bundled by instance"
+    mode = "one task per method" if args.per_task else "instance cached per worker"
     print(
         f"fig6 sweep, {args.realizations} realizations, {args.workers} workers, {mode}"
     )

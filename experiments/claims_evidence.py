@@ -125,6 +125,9 @@ def figure_run(csv_path: Path) -> str:
     count = re.search(r"(\d[\d,]*)\*{0,2} (realizations|seeds|instances)", text)
     profiles = sorted(set(re.findall(r"rtx4090-[a-z0-9-]*[a-z0-9]", text)))
     realizations = f"{count.group(1)} {count.group(2)}" if count else None
+    span = re.search(r"seeds (\d+)\.\.(\d+)", text)
+    if span:  # "seeds 0..999" names every seed of the run
+        realizations = f"{int(span.group(2)) - int(span.group(1)) + 1} seeds"
     if csv_path.name == "results.csv":
         rows = read_rows(csv_path)
         seeds: dict[tuple, set] = {}

@@ -185,6 +185,8 @@ def test_runtime_rows_one_per_stated_number(tmp_path):
             "median_runtime_s": 0.003,
             "speedup_vs_enumeration": s,
             "speedup_vs_heldkarp": 0.5,
+            "n": 100,
+            "n_enumeration": 10,
         }
         for p, m, s in (("a", "spec", 3000.0), ("a", "gen", 37.0), ("b", "gen", 0.5))
     ]

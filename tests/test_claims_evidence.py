@@ -86,7 +86,7 @@ def test_table_counts_match_rows():
         )
         stated = {
             v.strip(): int(n)
-            for n, v in re.findall(r"(\d+) ([a-z.,' ]+?)(?:,|$)", line)
+            for n, v in re.findall(r"(\d+) ([a-z.,' ]+?)(?:, (?=\d)|$)", line)
         }
         verdicts = [r["verdict"] for r in _committed_rows() if r["kind"] == kind]
         assert stated == {v: verdicts.count(v) for v in set(verdicts)}
