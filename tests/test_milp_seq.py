@@ -167,12 +167,15 @@ def test_model_improves_on_the_fast_start(monkeypatch):
 
 
 def test_size_matches_the_formula():
-    """Tests that Data.num_variables counts the built model's variables."""
+    """Tests the variable and row counts of docs/formulations-milp-seq.md."""
     instance = general.generate(num_users=40, num_models=10, seed=1)
     data = milp_seq.prepare(instance, FAST)
     m = milp_seq.build_model(instance, FAST, data)
     assert m.nvariables() == data.num_variables
-    assert len(m.y) == len(data.models) ** 2
+    models = len(data.models)
+    assert len(m.y) == models**2
+    memberships = sum(len(owners) for _, owners in data.groups)
+    assert m.nconstraints() == 4 * models + models**2 + memberships + 4
 
 
 def test_refuses_per_user_deadlines():
