@@ -98,6 +98,9 @@ class Built:
         Turns a solved solver into the schedule it describes.
     hint
         Adds a schedule (assumed to have the model's structure) as a solution hint.
+    upper_bound
+        A bound on the users served known from the build (valid for the
+        continuous problem), or None.
     """
 
     model: cp_model.CpModel
@@ -105,6 +108,7 @@ class Built:
     decisions: list
     decode: Callable[[cp_model.CpSolver], Schedule]
     hint: Callable[[Schedule], None]
+    upper_bound: int | None = None
 
 
 Builder = Callable[[Instance, Options, Rounding], Built]
@@ -185,6 +189,10 @@ REFINE = 1e-3
 MIN_RESOLUTION_S = 1e-9
 """Finest resolution (the evaluator's relative tolerance is 1e-9 of T)."""
 
+CPSAT_PARAMETERS: dict[str, object] = {}
+"""Extra CP-SAT parameters of every solve (none by default; levers measured in
+docs/formulations-cpsat.md are set here by benchmarks/bench_exact_ladder.py)."""
+
 HINT_FAST = False
 """Hint the fast schedule to CP-SAT (measured: docs/formulations-cpsat.md)."""
 
@@ -200,12 +208,20 @@ def _solver(options: Options, time_limit: float | None, det_limit: float | None)
         p.max_time_in_seconds = max(time_limit, 1e-3)
     if det_limit is not None:
         p.max_deterministic_time = det_limit
+    for name, value in CPSAT_PARAMETERS.items():
+        setattr(p, name, value)
     return solver
 
 
 def _bound(solver: cp_model.CpSolver, status: int) -> int | None:
-    """Return the proven objective bound of a maximisation, or None."""
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    """Return the proven objective bound of a maximisation, or None.
+
+    CP-SAT reports its proven bound also when a limit stopped it before any
+    solution (UNKNOWN), but then 0 means "none yet": the caller uses an UNKNOWN
+    bound only above the incumbent (with the floor served >= f + 1 a real bound
+    is at least f + 1, and the optimum is at most max(f, bound) = bound).
+    """
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE, cp_model.UNKNOWN):
         return None
     # The objective is integral: a bound of 7.9999 still proves 7 is the maximum.
     return integer_bound(solver.best_objective_bound)
@@ -317,7 +333,8 @@ def solve_sandwich(
         **model_size(built.model),
     }
     # Serving every user is a trivial bound (kept when CP-SAT proves none).
-    bound = instance.num_users
+    bound = min(instance.num_users, built.upper_bound or instance.num_users)
+    info["build_bound"] = built.upper_bound
     end, cuts, solves = End.LIMIT, 0, []
     while True:
         remaining = None
@@ -339,11 +356,11 @@ def solve_sandwich(
             end = End.CONVERGED if STRICT_FLOOR else End.INFEASIBLE
             bound = best.served
             break
+        proven = _bound(solver, status)
+        if proven is not None and (status != cp_model.UNKNOWN or proven > best.served):
+            bound = min(bound, proven)
         if status == cp_model.UNKNOWN:
             break
-        proven = _bound(solver, status)
-        if proven is not None:
-            bound = min(bound, proven)
         if _check(instance, built, solver, best) or status != cp_model.OPTIMAL:
             end = End.CONVERGED if status == cp_model.OPTIMAL else End.LIMIT
             break

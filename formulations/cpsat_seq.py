@@ -37,13 +37,20 @@ from formulations.cpsat_base import (
     solve_sandwich,
     union_load,
 )
+from formulations.seq_bound import cheapest_entry, knapsack_bound
 from instances.model import Instance
 from instances.schedule import Schedule
 from solvers.costs import cost_table, model_batches
 from solvers.result import Options, Outcome
 
-MAX_MODELS = 400
+MAX_MODELS = 600
 """Largest number of requested models accepted (the circuit has I^2 arc literals)."""
+
+ENTRY_BOUND = True
+"""Add the cheapest-entry row ``entry_loads`` (measured: docs/formulations-cpsat.md)."""
+
+KNAPSACK_CAP = True
+"""Cap the objective at the knapsack bound of ``formulations.seq_bound``."""
 
 
 def supports(instance: Instance, options: Options) -> str | None:
@@ -197,6 +204,16 @@ def union_bound(
     m.add(v.arc_load >= union)
 
 
+def entry_loads(m: cp_model.CpModel, v: SeqVars, entry: np.ndarray) -> None:
+    r"""Redundant: a used model is entered by one arc of at least its cheapest load.
+
+    .. math:: \mathrm{load} \ge \sum_i e_i\, \mathrm{used}_i
+
+    (``formulations.seq_bound.cheapest_entry``).
+    """
+    m.add(v.arc_load >= sum(int(e) * u for e, u in zip(entry, v.used, strict=True)))
+
+
 def deadline(m: cp_model.CpModel, d: SeqData, v: SeqVars) -> None:
     r"""The whole schedule ends by T.
 
@@ -220,10 +237,16 @@ def build(instance: Instance, options: Options, rounding: Rounding) -> Built:
     one_count_per_model(m, v)
     order_circuit(m, d, v)  # sets v.arc_load, used by the next two
     union_bound(m, instance, options, rounding, d, v)
+    entry = cheapest_entry(d.load, d.models)
+    if ENTRY_BOUND:
+        entry_loads(m, v, entry)
     deadline(m, d, v)
 
-    # Objective: maximise the users served.
+    # Objective: maximise the users served, at most the knapsack bound.
     objective = sum(v.counts)
+    cap = knapsack_bound(d.tables, entry, d.deadline) if KNAPSACK_CAP else None
+    if cap is not None:
+        m.add(objective <= cap)
     m.maximize(objective)
     decisions = [x for pick in v.picks for x in pick] + [*v.succ.values(), v.empty]
     return Built(
@@ -232,6 +255,7 @@ def build(instance: Instance, options: Options, rounding: Rounding) -> Built:
         decisions,
         partial(decode, instance, options, d, v),
         partial(hint, instance, m, d, v),
+        cap,
     )
 
 

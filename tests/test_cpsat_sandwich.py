@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
+from unittest.mock import patch
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from test_near_tie import DELTAS, near_tie
 
-from formulations import cpsat, cpsat_seq
+from formulations import common, cpsat, cpsat_seq
 from formulations.common import best_fast_schedule
 from formulations.cpsat_base import repair
-from instances.generators import bls
+from instances.generators import bls, tiny
 from instances.schedule import Schedule, evaluate
 from solvers import registry
 from solvers.result import Options, Status
@@ -75,3 +79,27 @@ def test_empty_fast_start_is_kept_when_nobody_fits():
     outcome = cpsat_seq.solve(instance, OPTIONS)
     assert outcome.schedule == Schedule((), True, OPTIONS.bandwidth)
     assert (outcome.status, outcome.bound) == (Status.OPTIMAL, 0)
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(
+    seed=st.integers(0, 10_000),
+    kind=st.sampled_from(["bls", "general"]),
+    delta=st.sampled_from(DELTAS) | st.floats(-1e-8, 1e-8),
+    reuse=st.booleans(),
+)
+def test_near_ties_are_proven_without_a_fast_start(seed, kind, delta, reuse):
+    """Tests cpsat, cpsat-seq == bruteforce, proven, on near-ties, empty start."""
+    # Without the fast methods the solver alone must find and prove the optimum,
+    # so a near-tie that only the rounding admits goes through the re-check.
+    options = Options(reuse_blocks=reuse, threads=1, seed=0)
+    instance = near_tie(tiny.generate(seed, kind=kind), options, seed, delta)
+    oracle = registry.run("bruteforce", instance, options).served
+    with patch.object(common, "FAST_METHODS", ()):
+        for name in ("cpsat", "cpsat-seq"):
+            result = registry.run(name, instance, options)
+            assert (name, result.served, result.status) == (
+                name,
+                oracle,
+                Status.OPTIMAL,
+            )

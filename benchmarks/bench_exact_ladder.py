@@ -1,0 +1,187 @@
+"""The exact ladder of issue 11: how far does ``cpsat-seq`` prove general instances?
+
+    python benchmarks/bench_exact_ladder.py --label after [--seeds 3] [--time-limit 60]
+    python benchmarks/bench_exact_ladder.py --label after --near-tie
+    python benchmarks/bench_exact_ladder.py --label x --set cpsat_base.HINT_FAST=1 \
+        --profiles rtx4090-hdd --first-size 2 --sizes 4 --seeds 2
+
+Ladder: general instances (``instances.generators.general``) of sizes K x I in
+80x25, 200x50, 400x100, 800x250, 1600x500 with the deadline scaled with the
+users, T = 0.7 s x K / 80 (the paper's 0.7 s at K = 80: ten times the users get
+ten times the time), on the cold-HDD profile ``rtx4090-hdd`` and the default
+``rtx4090-fig1``; seeds 0..n-1; one CP-SAT worker, ``--time-limit`` seconds per
+run (fast start, build and solves together). Per (profile, size): the fraction
+of seeds proven optimal and the mean final gap (bound - served) / served.
+
+``--near-tie``: paper-scale BLS instances (80 x 50, seeds 0..5) with the deadline
+set to the finish of ``dp``'s optimum plus delta (+0.5 us, -0.3 us); status and
+served of ``cpsat-seq`` against ``dp``.
+
+Rows go to ``docs/results/exact-ladder/<label>[-near-tie].csv``; the summary is
+printed as a markdown table. The script uses only ``solvers.registry``, so it
+runs against any checkout (``PYTHONPATH=<checkout>``): the "before" rows were
+made that way from the commit named in docs/formulations-cpsat.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import dataclasses
+import importlib
+import statistics
+import time
+from pathlib import Path
+
+from instances.generators import bls, general
+from instances.schedule import evaluate
+from solvers import registry
+from solvers.report import table
+from solvers.result import Options
+
+SIZES = ((80, 25), (200, 50), (400, 100), (800, 250), (1600, 500))
+PROFILES = ("rtx4090-hdd", "rtx4090-fig1")
+OUT = Path(__file__).resolve().parent.parent / "docs" / "results" / "exact-ladder"
+FIELDS = ("profile", "K", "I", "seed", "T", "status", "served", "bound", "gap", "s")
+
+
+def ladder_row(profile: str, users: int, models: int, seed: int, limit: float):
+    """Run cpsat-seq on one ladder instance and return its CSV row."""
+    deadline = round(0.7 * users / 80, 6)
+    instance = general.generate(
+        num_users=users,
+        num_models=models,
+        deadline_s=deadline,
+        seed=seed,
+        profile=profile,
+    )
+    options = Options(time_limit=limit, seed=0, threads=1)
+    start = time.perf_counter()
+    try:
+        result = registry.run("cpsat-seq", instance, options)
+    except registry.Unsupported as refusal:
+        row = (profile, users, models, seed, deadline, "refused", "", "", "", 0.0)
+        print(*row, refusal, flush=True)
+        return row
+    wall = time.perf_counter() - start
+    gap = "" if result.gap is None else f"{result.gap:.4f}"
+    row = (
+        profile,
+        users,
+        models,
+        seed,
+        deadline,
+        result.status.value,
+        result.served,
+        result.bound,
+        gap,
+        f"{wall:.1f}",
+    )
+    print(*row, flush=True)
+    return row
+
+
+def summary(rows) -> str:
+    """Return the markdown table: proven fraction and mean gap per rung."""
+    out = []
+    for profile in PROFILES:
+        for users, models in SIZES:
+            rung = [r for r in rows if r[0] == profile and r[1:3] == (users, models)]
+            if not rung:
+                continue
+            if all(r[5] == "refused" for r in rung):
+                out.append((profile, f"{users}x{models}", "refused", "", "", ""))
+                continue
+            proven = sum(r[5] == "optimal" for r in rung)
+            gaps = [float(r[8]) for r in rung if r[8] != ""]
+            gap = f"{100 * statistics.mean(gaps):.1f}%" if gaps else "-"
+            served = statistics.mean(float(r[6]) for r in rung)
+            wall = statistics.mean(float(r[9]) for r in rung)
+            out.append(
+                (
+                    profile,
+                    f"{users}x{models}",
+                    f"{proven}/{len(rung)}",
+                    gap,
+                    f"{served:.1f}",
+                    f"{wall:.1f}",
+                )
+            )
+    headers = ("profile", "K x I", "proven", "mean gap", "mean served", "mean s")
+    return table(headers, out, markdown=True)
+
+
+def near_tie_rows(limit: float):
+    """Run the near-tie BLS instances; return rows (seed, delta, ...)."""
+    options = Options(time_limit=limit, seed=0, threads=1)
+    rows = []
+    for seed in range(6):
+        base = bls.generate(seed=seed)
+        finish = evaluate(base, registry.run("dp", base, options).schedule).makespan_s
+        for delta in (0.5e-6, -0.3e-6):
+            instance = dataclasses.replace(base, deadline_s=finish + delta)
+            exact = registry.run("dp", instance, options).served
+            start = time.perf_counter()
+            result = registry.run("cpsat-seq", instance, options)
+            wall = time.perf_counter() - start
+            row = (seed, f"{delta * 1e6:+.1f}", exact, result.status.value)
+            row += (result.served, result.bound, f"{wall:.1f}")
+            print(*row, flush=True)
+            rows.append(row)
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--label", required=True, help="before or after")
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--time-limit", type=float, default=60.0)
+    parser.add_argument("--sizes", type=int, default=len(SIZES))
+    parser.add_argument("--near-tie", action="store_true")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="MODULE.NAME=0|1",
+        help="switch a lever, e.g. cpsat_seq.KNAPSACK_CAP=0 (repeatable)",
+    )
+    parser.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=INT",
+        help="an extra CP-SAT parameter, e.g. linearization_level=2 (repeatable)",
+    )
+    parser.add_argument("--profiles", default=",".join(PROFILES))
+    parser.add_argument("--first-size", type=int, default=0)
+    args = parser.parse_args()
+    for item in args.set:
+        name, _, value = item.partition("=")
+        module, _, flag = name.rpartition(".")
+        target = importlib.import_module(f"formulations.{module}")
+        getattr(target, flag)  # a typo fails here, not silently
+        setattr(target, flag, int(value))
+    for item in args.param:
+        name, _, value = item.partition("=")
+        cpsat_base = importlib.import_module("formulations.cpsat_base")
+        cpsat_base.CPSAT_PARAMETERS[name] = int(value)
+    OUT.mkdir(parents=True, exist_ok=True)
+    if args.near_tie:
+        rows = near_tie_rows(args.time_limit)
+        header = ("seed", "delta_us", "dp", "status", "served", "bound", "s")
+        with open(OUT / f"{args.label}-near-tie.csv", "w", newline="") as f:
+            csv.writer(f).writerows([header, *rows])
+        print(table(header, rows, markdown=True))
+        return
+    rows = []
+    for profile in args.profiles.split(","):
+        for users, models in SIZES[args.first_size : args.sizes]:
+            for seed in range(args.seeds):
+                rows.append(ladder_row(profile, users, models, seed, args.time_limit))
+    with open(OUT / f"{args.label}.csv", "w", newline="") as f:
+        csv.writer(f).writerows([FIELDS, *rows])
+    print(summary(rows))
+
+
+if __name__ == "__main__":
+    main()
