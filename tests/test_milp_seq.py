@@ -175,7 +175,8 @@ def test_size_matches_the_formula():
     models = len(data.models)
     assert len(m.y) == models**2
     memberships = sum(len(owners) for _, owners in data.groups)
-    assert m.nconstraints() == 4 * models + models**2 + memberships + 4
+    rows = 4 * models + models**2 + memberships + len(data.groups) + 4
+    assert m.nconstraints() == rows
 
 
 def test_refuses_per_user_deadlines():
