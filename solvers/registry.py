@@ -38,11 +38,11 @@ from dataclasses import dataclass, fields, replace
 from enum import Enum
 from typing import TYPE_CHECKING, Protocol, cast
 
+from solvers.judge import EdgeMiss, SolverBug, judged, shrunk
 from solvers.result import Options, Outcome, Result, Status
 
 if TYPE_CHECKING:
     from instances.model import Instance
-    from instances.schedule import Evaluation, Schedule
 
 
 class Method(Protocol):
@@ -202,10 +202,6 @@ class Unsupported(ValueError):
     """The method refuses this instance (or is not installed); the message says why."""
 
 
-class SolverBug(RuntimeError):
-    """A method returned a schedule that the evaluator rejects, or a false bound."""
-
-
 def names(**flags: object) -> tuple[str, ...]:
     """Return the registered names whose spec has every given flag value.
 
@@ -348,13 +344,13 @@ def run(name: str, instance: Instance, options: Options | None = None) -> Result
     outcome = _solved(name, method, instance, options)
     runtime = time.perf_counter() - start
     try:
-        return _judged(name, instance, options, outcome, runtime, retry=True)
-    except _EdgeMiss:
+        return judged(name, instance, options, outcome, runtime, retry=True)
+    except EdgeMiss:
         # The method's sums put a user inside the rule where the evaluator's put
         # it a rounding error beyond: solve again with the deadline shrunk by a
         # few such errors. The first answer, made with timing.fits, stays the
         # bound of an exact method.
-        again = _solved(name, method, _shrunk(instance), options)
+        again = _solved(name, method, shrunk(instance), options)
         first = outcome.schedule.num_scheduled if outcome.schedule else 0
         bound = outcome.bound
         if bound is None and outcome.status is Status.OPTIMAL:
@@ -365,11 +361,7 @@ def run(name: str, instance: Instance, options: Options | None = None) -> Result
             status = Status.FEASIBLE
         merged = replace(again, status=status, bound=bound)
         runtime = time.perf_counter() - start  # both solves
-        return _judged(name, instance, options, merged, runtime, retry=False)
-
-
-class _EdgeMiss(Exception):
-    """A schedule late only by rounding at the rule's edge (see :func:`run`)."""
+        return judged(name, instance, options, merged, runtime, retry=False)
 
 
 def _solved(name: str, method: Method, instance: Instance, options: Options) -> Outcome:
@@ -380,122 +372,6 @@ def _solved(name: str, method: Method, instance: Instance, options: Options) -> 
         raise
     except Exception as error:  # a crash inside a method is a bug, not bad input
         raise SolverBug(f"{name} crashed: {type(error).__name__}: {error}") from error
-
-
-def _shrunk(instance: Instance) -> Instance:
-    """Return ``instance`` with every deadline shrunk by 4 ``EDGE_RTOL``."""
-    from instances.timing import EDGE_RTOL
-
-    factor = 1.0 - 4 * EDGE_RTOL
-    users = tuple(
-        u if u.deadline_s is None else replace(u, deadline_s=u.deadline_s * factor)
-        for u in instance.users
-    )
-    return replace(instance, deadline_s=instance.deadline_s * factor, users=users)
-
-
-def _judged(
-    name: str,
-    instance: Instance,
-    options: Options,
-    outcome: Outcome,
-    runtime: float,
-    retry: bool,
-) -> Result:
-    """Return the :class:`Result` of ``outcome`` after the evaluator's checks.
-
-    A schedule late only by rounding raises :class:`_EdgeMiss` when ``retry``;
-    else those users are taken out (status feasible, see :func:`_edge_repaired`).
-    """
-    from instances.schedule import evaluate
-
-    schedule = outcome.schedule
-    if (schedule.reuse_blocks, schedule.bandwidth) != (
-        options.reuse_blocks,
-        options.bandwidth,
-    ):
-        raise SolverBug(
-            f"{name} returned a schedule for other reuse/bandwidth settings"
-        )
-    evaluation = evaluate(instance, schedule)
-    info = dict(outcome.info)
-    status, bound = outcome.status, outcome.bound
-    if not evaluation.feasible:
-        repaired = _edge_repaired(instance, schedule, evaluation)
-        if repaired is not None and retry:
-            raise _EdgeMiss
-        if repaired is not None:  # late only by rounding at the rule's edge
-            claimed = schedule.num_scheduled
-            schedule, evaluation = repaired
-            info["edge_dropped"] = claimed - schedule.num_scheduled
-            if status is Status.OPTIMAL:  # a proof of a schedule we cannot keep
-                status = Status.FEASIBLE
-                bound = claimed if bound is None else bound
-    if not evaluation.feasible:
-        shown = "; ".join(str(v) for v in evaluation.violations[:3])
-        raise SolverBug(
-            f"{name} returned an infeasible schedule on {instance.name} "
-            f"({len(evaluation.violations)} violations): {shown}"
-        )
-    if status is Status.OPTIMAL:
-        bound = evaluation.served if bound is None else bound
-        if bound != evaluation.served:
-            raise SolverBug(
-                f"{name} claims optimal with bound {bound} "
-                f"but serves {evaluation.served}"
-            )
-    if bound is not None and evaluation.served > bound:
-        raise SolverBug(
-            f"{name} serves {evaluation.served} users above its bound {bound}"
-        )
-    return Result(
-        method=name,
-        instance=instance.name,
-        status=status,
-        served=evaluation.served,
-        num_users=instance.num_users,
-        bound=bound,
-        runtime_s=runtime,
-        build_time_s=outcome.build_time_s,
-        schedule=schedule,
-        evaluation=evaluation,
-        info=info,
-    )
-
-
-def _edge_repaired(
-    instance: Instance, schedule: Schedule, evaluation: Evaluation
-) -> tuple[Schedule, Evaluation] | None:
-    """Return ``schedule`` without the users it loses to rounding, re-evaluated.
-
-    A method's own sums can put a batch end a last-bit rounding inside the
-    feasibility rule where the evaluator's end is just beyond it. When every
-    violation is such a miss (``timing.fits``), those users are taken out
-    (earlier batches never end later for it; a batch left empty is dropped) and
-    the rest is judged again; anything else is a bug (None).
-    """
-    from instances.schedule import Batch, evaluate
-    from instances.timing import fits
-
-    for _ in range(instance.num_users):
-        ends = [t.end_s for t in evaluation.timeline]
-        late = set()
-        for v in evaluation.violations:
-            if v.constraint != "(2)" or v.user is None or v.batch is None:
-                return None
-            k = instance.user_index[v.user]
-            if not fits(ends[v.batch - 1], instance.user_deadline[k]):
-                return None
-            late.add(v.user)
-        batches = [
-            Batch(b.model, tuple(u for u in b.users if u not in late))
-            for b in schedule.batches
-        ]
-        schedule = replace(schedule, batches=tuple(b for b in batches if b.users))
-        evaluation = evaluate(instance, schedule)
-        if evaluation.feasible:
-            return schedule, evaluation
-    return None
 
 
 TABLE_START = "<!-- methods table: generated by python -m solvers.registry -->"
