@@ -63,7 +63,8 @@ def build(config: dict[str, Any], ev: Evidence) -> list[Claim]:
         *claims_measures.runtime_rows(ev, tol),
         *claims_measures.greedy_gap_rows(ev, saturated),
         *claims_measures.reuse_rows(ev),
-        *claims_figures.sensitivity_rows(ev),
+        *claims_measures.exact_rows(ev),
+        *claims_measures.sensitivity_rows(ev),
     ]
 
 

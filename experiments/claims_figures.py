@@ -22,7 +22,6 @@ import numpy as np
 
 from experiments import verdicts
 from experiments.claims_evidence import (
-    MEASUREMENT,
     QUANTITATIVE,
     Claim,
     Evidence,
@@ -323,44 +322,6 @@ def fig1_row(tol: Tolerance) -> Claim:
         f"paper); the cold-HDD reading gives {hdd:.1f}%",
         f"{source}: profile file",
     )
-
-
-# Sensitivity runs of a figure on another timing profile, if committed (optional).
-SENSITIVITY = ("hdd", "pagecache")
-
-
-def sensitivity_rows(ev: Evidence) -> list[Claim]:
-    """Return one measurement row per committed sensitivity run (figN-<profile>/).
-
-    The stated gains of the figure recomputed on that run, both readings; no
-    verdict (the paper's numbers are judged on the default profile only).
-    """
-    out = []
-    for fig in ("fig6", "fig7", "fig8"):
-        for suffix in SENSITIVITY:
-            rel_path = f"{fig}-{suffix}/results.csv"
-            if ev.path(rel_path, required=False) is None:
-                continue
-            data = ratios(ev.rows(rel_path))
-            shown = []
-            for name, panel, a, b, paper, _ in GAINS:
-                points = paired(data, panel, a, b) if name == fig else []
-                if points:
-                    pp, rel = readings(points)
-                    shown.append(
-                        f"({panel}) {a}/{b} {pp:+.1f} pt / {rel:+.1f}% ({paper:+g})"
-                    )
-            out.append(
-                Claim(
-                    f"Fig. {fig[3:]}: stated gains on the {suffix} profile",
-                    MEASUREMENT,
-                    "as the figure rows, on the sensitivity run; paper's number in ()",
-                    None,
-                    "; ".join(shown) or "no stated comparison in the run",
-                    ev.run_of(rel_path),
-                )
-            )
-    return out
 
 
 def rows(ev: Evidence, tol: Tolerance) -> list[Claim]:

@@ -23,6 +23,7 @@ independently of the matrices the solvers use.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -170,8 +171,10 @@ def evaluate(instance: Instance, schedule: Schedule) -> Evaluation:
             new = blocks - previous_blocks
         else:
             new = frozenset() if model.id == previous_model else blocks
-        new_bytes = float(
-            sum(instance.blocks[instance.block_index[b]].size_bytes for b in new)
+        # fsum: exactly rounded, so the end (and a verdict at the rule's edge)
+        # does not depend on the order in which a set yields the blocks
+        new_bytes = math.fsum(
+            instance.blocks[instance.block_index[b]].size_bytes for b in new
         )
         idx = np.array(members, dtype=np.int64)
         # p_k from the user records (not the instance's upload_s array); the

@@ -51,6 +51,25 @@ SLOT_RTOL = 1e-10
 Seconds = TypeVar("Seconds", float, np.ndarray)
 
 
+# Methods compute a batch end with their own sums (cumulative tables, matrices),
+# which can differ from the evaluator's in the last bits (about 1e-15 relative).
+# They decide with the rule widened by EDGE_RTOL (:func:`fits`), so that they
+# never rule out a schedule the evaluator accepts: their optimum is a bound of
+# the evaluator's problem. A user the evaluator then finds late by no more than
+# EDGE_RTOL is a rounding difference, taken out by the registry (status
+# feasible, the method's count as the bound), not a bug.
+EDGE_RTOL = 1e-12
+
+
+@overload
+def fits(end_s: float, deadline_s: float) -> bool: ...
+@overload
+def fits(end_s: np.ndarray, deadline_s: float | np.ndarray) -> np.ndarray: ...
+def fits(end_s, deadline_s):
+    """Return whether a method's own ``end_s`` may meet ``deadline_s`` (see above)."""
+    return end_s <= effective_deadline(deadline_s) * (1.0 + EDGE_RTOL)
+
+
 def effective_deadline(deadline_s: Seconds) -> Seconds:
     """Return the latest end that meets ``deadline_s``: deadline (1 + 1e-9)."""
     return deadline_s * (1.0 + DEADLINE_RTOL)
@@ -146,8 +165,8 @@ class Bandwidth:
         """
         if len(upload_s) == 0:
             return 0.0
-        if self.channels is None:
-            return float(np.sum(upload_s))
+        if self.channels is None:  # fsum: exactly rounded, whatever the order
+            return math.fsum(upload_s.tolist())
         return float(self.alone(np.max(upload_s)))
 
     def upload_time(self, instance: Instance, users: np.ndarray) -> float:
@@ -224,6 +243,8 @@ def fits_alone(instance: Instance, bandwidth: Bandwidth) -> np.ndarray:
     """Return a (K,) bool mask of the users that some feasible schedule could serve.
 
     A user whose :func:`alone_end_s` misses its deadline is served by no schedule.
+    Widened (:func:`fits`): a filter must not drop a user whose end the
+    evaluator's own sums put just inside the rule.
     """
     ends = alone_end_s(instance, bandwidth)
-    return np.asarray(meets(ends, instance.user_deadline), dtype=bool)
+    return np.asarray(fits(ends, instance.user_deadline), dtype=bool)

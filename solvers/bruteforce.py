@@ -19,6 +19,7 @@ than before is not expanded again.
 
 from __future__ import annotations
 
+import math
 from itertools import combinations
 from typing import TYPE_CHECKING
 
@@ -42,14 +43,21 @@ def supports(instance: Instance, options: Options) -> str | None:
     return None
 
 
-def batch_time(
+def batch_end(
     instance: Instance,
+    clock: float,
     previous: int | None,
     model: int,
     users: tuple[int, ...],
     options: Options,
 ) -> float:
-    """Return upload + load + compute of a batch of ``users`` after ``previous``."""
+    """Return the end of a batch of ``users`` starting at ``clock`` after ``previous``.
+
+    The end is ((clock + upload) + load) + compute, with exactly rounded sums
+    (``math.fsum``): the evaluator's order of operations, so that at the very
+    edge of the feasibility rule (an end within a rounding error of
+    deadline (1 + 1e-9)) the oracle and the evaluator give the same verdict.
+    """
     spec = instance.models[model]
     if options.reuse_blocks:
         resident = set() if previous is None else set(instance.models[previous].blocks)
@@ -57,12 +65,14 @@ def batch_time(
     else:
         new = set() if previous == model else set(spec.blocks)
     size = {block.id: block.size_bytes for block in instance.blocks}
-    load = instance.loading.time(sum(size[j] for j in new))
+    load = instance.loading.time(math.fsum(size[j] for j in new))
     records = [instance.users[k] for k in users]
-    p = [user.data_bits / user.spectral_efficiency for user in records]
+    alone = [
+        u.data_bits / u.spectral_efficiency / instance.bandwidth_hz for u in records
+    ]
     channels = options.bandwidth.channels
-    upload = sum(p) if channels is None else max(p) * channels
-    return upload / instance.bandwidth_hz + load + spec.mu_s * len(users) + spec.beta_s
+    upload = math.fsum(alone) if channels is None else max(alone) * channels
+    return clock + upload + load + (spec.mu_s * len(users) + spec.beta_s)
 
 
 def solve(instance: Instance, options: Options) -> Outcome:
@@ -95,7 +105,7 @@ def solve(instance: Instance, options: Options) -> Outcome:
             free = [k for k in users if k not in done]
             for size in range(1, min(limits[model], len(free)) + 1):
                 for batch in combinations(free, size):
-                    end = clock + batch_time(instance, last, model, batch, options)
+                    end = batch_end(instance, clock, last, model, batch, options)
                     if all(meets(end, deadline[k]) for k in batch):
                         path.append((model, batch))
                         search(done | set(batch), model, end, path)

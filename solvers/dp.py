@@ -30,7 +30,7 @@ import numpy as np
 
 from instances.schedule import Schedule
 from instances.structure import Cluster, analyze
-from instances.timing import meets
+from instances.timing import fits
 from solvers.costs import cost_table, model_batches
 from solvers.result import Options, Outcome, Status
 
@@ -100,7 +100,7 @@ def _min_plus_grid(
 
 def prune(times: np.ndarray, deadline_s: float) -> np.ndarray:
     """Return ``times`` with entries that miss the deadline set to inf, trimmed."""
-    times = np.where(meets(times, deadline_s), times, np.inf)
+    times = np.where(fits(times, deadline_s), times, np.inf)
     finite = np.flatnonzero(np.isfinite(times))
     return times[: finite[-1] + 1] if len(finite) else times[:1]
 

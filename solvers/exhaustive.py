@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from instances.schedule import Schedule
-from instances.timing import meets
+from instances.timing import fits
 from solvers.costs import cost_table, model_batches
 from solvers.dp import min_plus, prune
 from solvers.result import Options, Outcome, Status
@@ -93,7 +93,7 @@ def solve(instance: Instance, options: Options) -> Outcome:
         nonlocal best
         if t == num:
             if subset:
-                ok = np.flatnonzero(meets(knapsack + least_load[subset], deadline))
+                ok = np.flatnonzero(fits(knapsack + least_load[subset], deadline))
                 if len(ok) and ok[-1] > best[0]:
                     best = (int(ok[-1]), subset)
             return

@@ -215,7 +215,9 @@ def test_sensitivity_run_adds_a_measurement_row(tmp_path):
     rows = _figure_rows({"spec": [0.3, 0.3], "indep-paper": [0.2, 0.2]})
     write_rows(tmp_path / "fig6-hdd" / "results.csv", list(rows[0]), rows)
     ev = Evidence(tmp_path, committed=tmp_path / "none")
-    got = claims_figures.sensitivity_rows(ev)
+    from experiments import claims_measures
+
+    got = claims_measures.sensitivity_rows(ev)
     assert [c.claim for c in got] == ["Fig. 6: stated gains on the hdd profile"]
     assert got[0].verdict is None and "+10.0 pt / +50.0%" in got[0].evidence
     assert not ev.missing  # sensitivity runs are optional

@@ -205,11 +205,42 @@ def test_bruteforce_timing_agrees_with_timing_module(seed, reuse, channels, data
     users = data.draw(
         st.lists(st.integers(0, instance.num_users - 1), min_size=1, unique=True)
     )
-    oracle = bruteforce.batch_time(instance, previous, model, tuple(users), options)
+    oracle = bruteforce.batch_end(instance, 0.0, previous, model, tuple(users), options)
     shared = timing.batch_time(
         instance, previous, model, np.array(users), options.bandwidth, reuse
     )
     assert oracle == pytest.approx(shared, rel=1e-12)
+
+
+@given(
+    seed=st.integers(0, 10_000),
+    reuse=st.booleans(),
+    channels=st.sampled_from([None, 2]),
+    data=st.data(),
+)
+def test_bruteforce_ends_are_the_evaluators_to_the_bit(seed, reuse, channels, data):
+    """Tests that the oracle's batch ends equal the evaluator's exactly (==)."""
+    # Equal floats, not approx: at an end within a rounding error of the rule's
+    # edge, deadline (1 + 1e-9), a last-bit difference would flip the verdict.
+    instance = tiny.generate(seed, "general", num_users=7)
+    options = Options(reuse_blocks=reuse, bandwidth=Bandwidth(channels))
+    order = data.draw(st.permutations(range(instance.num_users)))
+    cuts = sorted(data.draw(st.sets(st.integers(1, len(order) - 1), max_size=3)))
+    batches = []
+    for users in np.split(np.array(order), cuts):  # split users of one model each
+        for i in sorted({instance.user_model[k] for k in users}):
+            batches.append(
+                (int(i), [int(k) for k in users if instance.user_model[k] == i])
+            )
+    schedule = Schedule.from_indices(instance, batches, reuse, options.bandwidth)
+    clock, last = 0.0, None
+    timeline = evaluate(instance, schedule).timeline
+    for (model, users), timed in zip(batches, timeline, strict=True):
+        clock = bruteforce.batch_end(
+            instance, clock, last, model, tuple(users), options
+        )
+        assert clock == timed.end_s
+        last = model
 
 
 def test_timing_feasibility_rule():

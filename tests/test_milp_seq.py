@@ -167,12 +167,16 @@ def test_model_improves_on_the_fast_start(monkeypatch):
 
 
 def test_size_matches_the_formula():
-    """Tests that Data.num_variables counts the built model's variables."""
+    """Tests the variable and row counts of docs/formulations-milp-seq.md."""
     instance = general.generate(num_users=40, num_models=10, seed=1)
     data = milp_seq.prepare(instance, FAST)
     m = milp_seq.build_model(instance, FAST, data)
     assert m.nvariables() == data.num_variables
-    assert len(m.y) == len(data.models) ** 2
+    models = len(data.models)
+    assert len(m.y) == models**2
+    memberships = sum(len(owners) for _, owners in data.groups)
+    rows = 4 * models + models**2 + memberships + len(data.groups) + 4
+    assert m.nconstraints() == rows
 
 
 def test_refuses_per_user_deadlines():
@@ -181,6 +185,14 @@ def test_refuses_per_user_deadlines():
     assert registry.supports("milp-seq", instance, FAST) is not None
     reason = milp_seq.supports(instance, FAST)
     assert reason is not None and "Theorem 2.1" in reason
+
+
+def test_refuses_too_many_models_before_building():
+    """Tests that 400 requested models are refused by their count alone."""
+    instance = general.generate(num_users=800, num_models=400, seed=0)
+    assert len(instance.active_models()) > 316
+    reason = milp_seq.supports(instance, FAST)
+    assert reason is not None and "requested models" in reason
 
 
 def test_nobody_servable_is_optimal_zero():

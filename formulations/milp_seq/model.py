@@ -34,6 +34,9 @@ flow_balance[i]    sum_a f[a,i] - sum_b f[i,b] = used_i
 flow_capacity[a,b] f[a,b] <= U_a y[a,b],  U_0 = U, U_a = U - 1 for a model a
 group_loaded[g,i]  h[g] >= used_i  for i in M_g                        (valid)
 union              load >= sum_g V_g h[g]                               (valid)
+group_entered[g]   sum_{a not in M_g, b in M_g} y[a,b] >= h[g]          (valid)
+    written as sum_{b in M_g} used_b - sum_{a,b in M_g} y[a,b] >= h[g] when
+    that has fewer terms (the two sides are equal by enter[b])
 deadline           compute + load <= T
 at_least           served >= s + 1       (optional: the "one user more" cut)
 
@@ -58,8 +61,19 @@ switch loads whole groups, so the bound is a sum over groups (each V_g shrunk by
 a relative 1e-12 so that round-off never makes it exceed the true load). It is
 implied for integer points and tightens the LP (as in ``cpsat-seq``).
 
+The group_entered rows: if a model of M_g is used, the path enters M_g from
+outside at least once (the depot is outside; the first model of M_g on the
+path has its predecessor outside), so the arcs entering M_g sum to at least
+h[g] (h[g] = 1 then; with no model of M_g used h[g] may be 0). As h[g] >=
+used_k for every k in M_g, this is the subtour elimination cut of the set M_g,
+one row per group. Each group is loaded once per entry, so the loads equal
+sum_g V_g (arcs entering M_g): the rows bound the group's loads directly. They
+are implied by the flow for integer points; in the LP they cut fractional
+cycles inside the groups (general 80 x 50 on the cold-HDD profile: proven in
+24 s instead of 16 <= 20 after 30 s, docs/formulations-milp-seq.md).
+
 Size: sum_i nbar_i binaries x, |M|^2 binaries y, |M|^2 flows f, |G| h;
-2|M| + |M|^2 + sum_g |M_g| + O(|M|) rows.
+4|M| + |M|^2 + sum_g |M_g| + |G| + 4 rows (one more with at_least).
 """
 
 from __future__ import annotations
@@ -98,6 +112,7 @@ def build_model(
     _degrees(m, d)  # enter, leave, depot
     _flow(m, d)  # flow_source, flow_balance, flow_capacity
     _union(m, d)  # group_loaded, union
+    _group_entered(m, d)
     _deadline(m, d)
     if at_least is not None:
         m.at_least = pyo.Constraint(expr=m.served_count >= at_least)
@@ -194,6 +209,22 @@ def _union(m, d: Data) -> None:
     m.union = pyo.Constraint(
         expr=m.load_time >= sum(shrink * d.groups[g][0] * m.h[g] for g in m.G)
     )
+
+
+def _group_entered(m, d: Data) -> None:
+    """group_entered[g]: the arcs entering M_g from outside sum to >= h[g]."""
+    import pyomo.environ as pyo
+
+    def rule(m, g):
+        owners = d.groups[g][1]
+        inside = set(owners)
+        if len(owners) ** 2 <= (len(d.models) - len(owners) + 1) * len(owners):
+            within = sum(m.y[a, b] for a in owners for b in owners if a != b)
+            return sum(m.used[b] for b in owners) - within >= m.h[g]
+        entering = [(a, b) for a, b in d.arcs if b in inside and a not in inside]
+        return sum(m.y[a] for a in entering) >= m.h[g]
+
+    m.group_entered = pyo.Constraint(m.G, rule=rule)
 
 
 def _deadline(m, d: Data) -> None:

@@ -32,6 +32,12 @@ def supports(instance: Instance, options: Options) -> str | None:
     reason = solver_reason(options)
     if reason is not None:
         return reason
+    requested = len(instance.active_models())
+    if 2 * requested**2 > MAX_VARIABLES:  # y and f alone, before any table is built
+        return (
+            f"{requested} requested models: the compact MILP would have over "
+            f"{MAX_VARIABLES} variables; use cpsat-seq, search or dp"
+        )
     size = prepare(instance, options).num_variables
     if size > MAX_VARIABLES:
         return (
