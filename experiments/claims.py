@@ -24,7 +24,6 @@ import importlib
 import json
 import sys
 from collections import Counter
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -42,6 +41,8 @@ from experiments.records import claim_directory, write_rows
 from experiments.verdicts import Tolerance
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from experiments.context import RunContext
 
 # The claims' own campaigns (experiments/claims_runs.py) and the files they write.
@@ -90,7 +91,7 @@ def run(
     missing = sorted(ev.missing)
     if missing and ctx.run_missing:
         allowed = {*CAMPAIGNS, *config["experiments"]}
-        names = sorted({p for p in map(producer, missing) if p in allowed})
+        names = sorted({p for p in map(producer, missing) if p is not None} & allowed)
         estimates = config.get("estimates", {})
         for name in names:
             minutes = float(estimates.get(name, 0)) / 60

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import partial
+from typing import TYPE_CHECKING
 
 import numpy as np
 from ortools.sat.python import cp_model
@@ -49,9 +50,11 @@ from formulations.cpsat_base import (
     solve_sandwich,
     union_load,
 )
-from instances.model import Instance
 from instances.schedule import Schedule
-from solvers.result import Options, Outcome
+
+if TYPE_CHECKING:
+    from instances.model import Instance
+    from solvers.result import Options, Outcome
 
 MAX_LITERALS = 100_000
 """Largest number of x, z and y literals accepted (the model grows as N I^2 + N K)."""

@@ -32,6 +32,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import pairwise
+from typing import TYPE_CHECKING
 
 import numpy as np
 from ortools.sat.python import cp_model
@@ -44,10 +45,12 @@ from formulations.cpsat_base import (
     union_load,
 )
 from formulations.seq_bound import cheapest_entry, knapsack_bound
-from instances.model import Instance
 from instances.schedule import Schedule
 from solvers.costs import cost_table, model_batches
-from solvers.result import Options, Outcome
+
+if TYPE_CHECKING:
+    from instances.model import Instance
+    from solvers.result import Options, Outcome
 
 MAX_MODELS = 600
 """Largest number of requested models accepted (the circuit has I^2 arc literals)."""
@@ -105,7 +108,7 @@ class SeqVars:
     used: list  # used[a] = not pick[a][0]
     empty: cp_model.IntVar  # no model is used (the depot's self-loop)
     succ: dict[tuple[int, int], cp_model.IntVar]  # arc literals (tail, head)
-    arc_load: cp_model.LinearExpr = 0
+    arc_load: cp_model.LinearExpr | int = 0  # 0 until the circuit is built
     counts: list = field(default_factory=list)
 
 

@@ -42,15 +42,18 @@ every count but ``gamma_terms_printed``).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from instances.model import Instance
 from instances.schedule import Schedule
 from instances.structure import Cluster, analyze
 from solvers.paper_costs import num_slots, paper_batches, paper_cost_table, slot_budget
 from solvers.result import Options, Outcome, Status
+
+if TYPE_CHECKING:
+    from instances.model import Instance
 
 # Stand-in for "no candidate" in max-plus tables (served counts are >= 0).
 _NEG = -(1 << 40)

@@ -28,9 +28,10 @@ and ``scheduled`` (users placed into batches by lines 12-15).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from instances.model import Instance
 from instances.schedule import Schedule
 from solvers.paper_costs import (
     SLOT_RTOL,
@@ -39,6 +40,9 @@ from solvers.paper_costs import (
     paper_cost_table,
 )
 from solvers.result import Options, Outcome, Status
+
+if TYPE_CHECKING:
+    from instances.model import Instance
 
 
 def supports(instance: Instance, options: Options) -> str | None:
