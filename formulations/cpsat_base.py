@@ -33,7 +33,7 @@ from formulations.common import (
     integer_bound,
 )
 from instances.model import Instance
-from instances.schedule import Batch, Schedule, evaluate
+from instances.schedule import Schedule, drop_late, evaluate
 from instances.timing import effective_deadline
 from solvers.result import Options, Outcome
 
@@ -233,30 +233,8 @@ def _bound(solver: cp_model.CpSolver, status: int) -> int | None:
 
 
 def repair(instance: Instance, schedule: Schedule) -> Schedule:
-    """Return ``schedule`` with late users dropped until the evaluator accepts it.
-
-    Dropping a user never delays any batch: its batch's upload and compute
-    shrink, and a batch left empty is removed, which by the triangle inequality
-    of the loads (docs/exact-methods.md, section 1) does not lengthen the loads
-    after it. So each step keeps every end time or lowers it, and the loop ends
-    (at worst with the empty schedule). The first late user is dropped each time.
-    """
-    batches = [list(b.users) for b in schedule.batches]
-    models = [b.model for b in schedule.batches]
-    while True:
-        candidate = Schedule(
-            tuple(Batch(i, tuple(u)) for i, u in zip(models, batches, strict=True)),
-            schedule.reuse_blocks,
-            schedule.bandwidth,
-        )
-        late = [v for v in evaluate(instance, candidate).violations if v.user]
-        if not late and evaluate(instance, candidate).feasible:
-            return candidate
-        first = late[0] if late else None
-        n = first.batch - 1 if first and first.batch else len(batches) - 1
-        batches[n].remove(first.user if first and first.user else batches[n][-1])
-        if not batches[n]:
-            del batches[n], models[n]
+    """Return ``schedule`` without its late users (``instances.schedule.drop_late``)."""
+    return drop_late(instance, schedule)[0]
 
 
 @dataclass

@@ -271,3 +271,31 @@ def _late(instance: Instance, k: int, end_s: float, n: int) -> Violation:
         n,
         instance.users[k].id,
     )
+
+
+def drop_late(instance: Instance, schedule: Schedule) -> tuple[Schedule, Evaluation]:
+    """Return ``schedule`` with late users dropped until the evaluator accepts it.
+
+    Dropping a user never delays any batch: its batch's upload and compute
+    shrink, and a batch left empty is removed, which by the triangle inequality
+    of the loads (docs/exact-methods.md, section 1) does not lengthen the loads
+    after it. So each step keeps every end time or lowers it, and the loop ends
+    (at worst with the empty schedule). The first violation's user is dropped
+    each time (the last user of the last batch when no violation names one).
+    """
+    batches = [list(b.users) for b in schedule.batches]
+    models = [b.model for b in schedule.batches]
+    while True:
+        candidate = Schedule(
+            tuple(Batch(i, tuple(u)) for i, u in zip(models, batches, strict=True)),
+            schedule.reuse_blocks,
+            schedule.bandwidth,
+        )
+        evaluation = evaluate(instance, candidate)
+        if evaluation.feasible:
+            return candidate, evaluation
+        first = next((v for v in evaluation.violations if v.user), None)
+        n = first.batch - 1 if first and first.batch else len(batches) - 1
+        batches[n].remove(first.user if first and first.user else batches[n][-1])
+        if not batches[n]:
+            del batches[n], models[n]

@@ -117,29 +117,19 @@ def edge_repaired(
 
     A method's own sums can put a batch end a last-bit rounding inside the
     feasibility rule where the evaluator's end is just beyond it. When every
-    violation is such a miss (``timing.fits``), those users are taken out
-    (earlier batches never end later for it; a batch left empty is dropped) and
-    the rest is judged again; anything else is a bug (None).
+    violation is such a miss (``timing.fits``), late users are dropped until
+    the evaluator accepts the rest (:func:`instances.schedule.drop_late`, which
+    never delays a batch); anything else is a bug (None).
     """
-    from instances.schedule import Batch, evaluate
+    from instances.schedule import drop_late
     from instances.timing import fits
 
-    for _ in range(instance.num_users):
-        ends = [t.end_s for t in evaluation.timeline]
-        late = set()
-        for v in evaluation.violations:
-            if v.constraint != "(2)" or v.user is None or v.batch is None:
-                return None
-            k = instance.user_index[v.user]
-            if not fits(ends[v.batch - 1], instance.user_deadline[k]):
-                return None
-            late.add(v.user)
-        batches = [
-            Batch(b.model, tuple(u for u in b.users if u not in late))
-            for b in schedule.batches
-        ]
-        schedule = replace(schedule, batches=tuple(b for b in batches if b.users))
-        evaluation = evaluate(instance, schedule)
-        if evaluation.feasible:
-            return schedule, evaluation
-    return None
+    ends = [t.end_s for t in evaluation.timeline]
+    for v in evaluation.violations:
+        if v.constraint != "(2)" or v.user is None or v.batch is None:
+            return None
+        if not fits(
+            ends[v.batch - 1], instance.user_deadline[instance.user_index[v.user]]
+        ):
+            return None
+    return drop_late(instance, schedule)
