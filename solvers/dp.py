@@ -31,7 +31,7 @@ import numpy as np
 from instances.schedule import Schedule
 from instances.structure import Cluster, analyze
 from instances.timing import fits
-from solvers.costs import cost_table, model_batches
+from solvers.costs import cost_tables, model_batches
 from solvers.result import Options, Outcome, Status
 
 if TYPE_CHECKING:
@@ -80,29 +80,43 @@ def _min_plus_grid(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Return what :func:`min_plus` returns, from one grid of every a[m-n] + b[n].
 
-    Row r holds n = start + r. Ties go where the loops put them (they update
-    on a strict improvement only): to the least n when the loop runs over n,
-    to the greatest n (least m - n) when it runs over ``a``.
+    Row m of the grid holds a[m - n] + b[n] for n = start.. (a strided view of
+    ``a`` padded with inf, so no index arrays are built). Ties go where the loops
+    put them (they update on a strict improvement only): to the least n when the
+    loop runs over n, to the greatest n (least m - n) when it runs over ``a``.
     """
-    n = np.arange(start, len(b))
-    width = len(a) + len(b) - 1
-    grid = np.full((len(n), width), np.inf)
-    columns = n[:, None] + np.arange(len(a))
-    grid[np.arange(len(n))[:, None], columns] = a + b[start:, None]
-    if len(n) <= len(a):
-        best = np.argmin(grid, axis=0)
+    rows, width = len(b) - start, len(a) + len(b) - 1
+    left = start + rows - 1  # a[k] sits at padded[k + left]
+    padded = np.full(len(a) + left + rows - 1, np.inf)
+    padded[left : left + len(a)] = a
+    step = padded.strides[0]
+    # window[m, r] = padded[m + rows - 1 - r] = a[m - start - r]: a strided view
+    window = np.ndarray(
+        (width, rows), buffer=padded, offset=(rows - 1) * step, strides=(step, -step)
+    )
+    grid = window + b[start:]
+    if rows <= len(a):
+        best = grid.argmin(axis=1)
     else:
-        best = len(n) - 1 - np.argmin(grid[::-1], axis=0)
-    out = grid[best, np.arange(width)]
-    arg = np.where(out < np.inf, n[best], -1)
-    return out, arg
+        best = rows - 1 - grid[:, ::-1].argmin(axis=1)
+    out = grid.ravel()[best + np.arange(0, width * rows, rows)]
+    best += start
+    best[out == np.inf] = -1
+    return out, best
 
 
 def prune(times: np.ndarray, deadline_s: float) -> np.ndarray:
-    """Return ``times`` with entries that miss the deadline set to inf, trimmed."""
-    times = np.where(fits(times, deadline_s), times, np.inf)
-    finite = np.flatnonzero(np.isfinite(times))
-    return times[: finite[-1] + 1] if len(finite) else times[:1]
+    """Return ``times`` with entries that miss the deadline set to inf, trimmed.
+
+    ``times`` itself when every entry fits (no copy: callers pass fresh arrays).
+    """
+    late = ~fits(times, deadline_s)
+    if not late.any():
+        return times
+    if late.all():
+        return np.full(1, np.inf)
+    last = len(times) - int(np.argmin(late[::-1]))  # one past the last fitting entry
+    return np.where(late[:last], np.inf, times[:last])
 
 
 def _padded(a: np.ndarray, size: int, fill: float) -> np.ndarray:
@@ -139,9 +153,10 @@ def _cluster_profile(
     profile = np.array([0.0])
     deepest = np.full(1, -1, dtype=np.int64)  # position t of the deepest used model
     steps = []  # per model: the argmin n of taking it, and where taking it improved D
+    tables = cost_tables(instance, cluster.models, options.bandwidth)
     for t, (i, depth) in enumerate(zip(cluster.models, cluster.depth, strict=True)):
         own = seconds(sizes[instance.model_blocks[i][depth:]].sum())
-        take, arg = min_plus(d, cost_table(instance, i, options.bandwidth), start=1)
+        take, arg = min_plus(d, tables[t], start=1)
         take = prune(take + own, deadline)
         # The cluster profile: model i as the deepest used model.
         e = prune(take + seconds(trunk[depth]), deadline)

@@ -81,3 +81,30 @@ def test_trusted_records_equal_checked_ones():
         User, ["u1", "u2"], ["A", "B"], [2.0, 4.0], [2.0, 1.0], [None, 3.0]
     )
     assert built == (User("u1", "A", 2.0, 2.0), User("u2", "B", 4.0, 1.0, 3.0))
+
+
+@pytest.mark.parametrize("channels", [None, 3])
+@pytest.mark.parametrize("zipf", [None, 1.2])
+def test_cost_tables_equal_cost_table_bit_for_bit(channels, zipf):
+    """Tests that the one-matrix cost tables equal the per-model ones exactly.
+
+    Zipf demand gives a few long tables, which take the per-model path.
+    """
+    from instances.timing import Bandwidth
+    from solvers.costs import cost_table, cost_tables
+
+    instance = bls.generate(num_users=400, num_models=30, zipf=zipf, seed=3)
+    bandwidth = Bandwidth(channels)
+    models = [int(i) for i in instance.active_models()][::-1]  # any order
+    for i, table in zip(models, cost_tables(instance, models, bandwidth), strict=True):
+        expected = cost_table(instance, i, bandwidth)
+        assert table.shape == expected.shape
+        assert np.array_equal(table, expected)
+
+
+def test_prune_drops_late_entries_and_trims():
+    """Tests prune at T = 1: late entries become inf, the late tail is cut."""
+    out = dp.prune(np.array([0.0, 2.0, 0.5, 3.0, 4.0]), 1.0)
+    assert out.tolist() == [0.0, np.inf, 0.5]
+    assert dp.prune(np.array([5.0, 6.0]), 1.0).tolist() == [np.inf]
+    assert dp.prune(np.array([0.0, 1.0]), 1.0).tolist() == [0.0, 1.0]  # 1.0 meets T
