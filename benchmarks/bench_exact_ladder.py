@@ -14,6 +14,12 @@ ten times the time), on the cold-HDD profile ``rtx4090-hdd`` and the default
 run (fast start, build and solves together). Per (profile, size): the fraction
 of seeds proven optimal and the mean final gap (bound - served) / served.
 
+``--floor 1,4 --long 300``: where the time goes at 800 x 250 cold-HDD. Per seed,
+a long ``cpsat-seq`` run (``--long`` seconds) finds the optimum z*; then the
+optimistic model alone is solved with the floor served >= z* + 1 (the bound
+side: time until INFEASIBLE) and served >= z* (the primal side: time until a
+solution), each within ``--time-limit``. Rows go to ``floor.csv``.
+
 ``--near-tie``: paper-scale BLS instances (80 x 50, seeds 0..5) with the deadline
 set to the finish of ``dp``'s optimum plus delta (+0.5 us, -0.3 us); status and
 served of ``cpsat-seq`` against ``dp``.
@@ -132,6 +138,40 @@ def near_tie_rows(limit: float):
     return rows
 
 
+def floor_rows(seeds: list[int], long: float, limit: float):
+    """Return, per seed, the optimum and the times of the two floored solves."""
+    from ortools.sat.python import cp_model
+
+    from formulations import cpsat_seq
+    from formulations.cpsat_base import Rounding
+
+    rows = []
+    for seed in seeds:
+        instance = general.generate(
+            num_users=800, num_models=250, deadline_s=7.0, seed=seed,
+            profile="rtx4090-hdd",
+        )  # fmt: skip
+        start = time.perf_counter()
+        options = Options(time_limit=long, seed=0, threads=1)
+        result = registry.run("cpsat-seq", instance, options)
+        row: tuple = (seed, result.status.value, result.served, result.bound)
+        row += (f"{time.perf_counter() - start:.1f}",)
+        for floor in (result.served + 1, result.served):
+            built = cpsat_seq.build(instance, options, Rounding(True))
+            built.model.add(built.objective >= floor)
+            solver = cp_model.CpSolver()
+            solver.parameters.num_workers = 1
+            solver.parameters.max_time_in_seconds = limit
+            for name, value in cpsat_seq.SOLVER_PARAMETERS.items():
+                setattr(solver.parameters, name, value)
+            began = time.perf_counter()
+            status = solver.status_name(solver.solve(built.model))
+            row += (status, f"{time.perf_counter() - began:.1f}")
+        print(*row, flush=True)
+        rows.append(row)
+    return rows
+
+
 def symmetry_rows(seeds: int):
     """Return, per ladder instance, its requested models and distinct block sets.
 
@@ -163,6 +203,8 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, default=len(SIZES))
     parser.add_argument("--near-tie", action="store_true")
     parser.add_argument("--symmetry", action="store_true")
+    parser.add_argument("--floor", default="", metavar="SEEDS")
+    parser.add_argument("--long", type=float, default=300.0)
     parser.add_argument(
         "--set",
         action="append",
@@ -195,6 +237,15 @@ def main() -> None:
         rows = symmetry_rows(args.seeds)
         header = ("profile", "K", "I", "seed", "models", "distinct_block_sets")
         with open(OUT / "symmetry.csv", "w", newline="") as f:
+            csv.writer(f).writerows([header, *rows])
+        print(table(header, rows, markdown=True))
+        return
+    if args.floor:
+        seeds = [int(x) for x in args.floor.split(",")]
+        rows = floor_rows(seeds, args.long, args.time_limit)
+        header = ("seed", "long_status", "served", "bound", "long_s")
+        header += ("above_status", "above_s", "at_status", "at_s")
+        with open(OUT / "floor.csv", "w", newline="") as f:
             csv.writer(f).writerows([header, *rows])
         print(table(header, rows, markdown=True))
         return

@@ -108,15 +108,19 @@ def _min_plus_grid(
 def prune(times: np.ndarray, deadline_s: float) -> np.ndarray:
     """Return ``times`` with entries that miss the deadline set to inf, trimmed.
 
-    ``times`` itself when every entry fits (no copy: callers pass fresh arrays).
+    Without a late entry before the last fitting one this is a view of
+    ``times`` (callers pass fresh arrays and do not write to them).
     """
-    late = ~fits(times, deadline_s)
-    if not late.any():
-        return times
-    if late.all():
+    ok = fits(times, deadline_s)
+    kept = np.flatnonzero(ok)
+    if not len(kept):
         return np.full(1, np.inf)
-    last = len(times) - int(np.argmin(late[::-1]))  # one past the last fitting entry
-    return np.where(late[:last], np.inf, times[:last])
+    last = int(kept[-1]) + 1
+    if len(kept) == last:
+        return times[:last]
+    out = times[:last].copy()
+    out[~ok[:last]] = np.inf
+    return out
 
 
 def _padded(a: np.ndarray, size: int, fill: float) -> np.ndarray:
@@ -148,29 +152,31 @@ def _cluster_profile(
     seconds = instance.loading.time
     deadline = instance.deadline_s
     sizes = instance.block_sizes
-    trunk = np.concatenate(([0.0], np.cumsum(sizes[list(cluster.shared)])))
-    d = np.array([0.0])
-    profile = np.array([0.0])
-    deepest = np.full(1, -1, dtype=np.int64)  # position t of the deepest used model
-    steps = []  # per model: the argmin n of taking it, and where taking it improved D
+    trunk = seconds(np.concatenate(([0.0], np.cumsum(sizes[list(cluster.shared)]))))
     tables = cost_tables(instance, cluster.models, options.bandwidth)
+    d = np.array([0.0])
+    # The cluster profile and the deepest used model of each entry, grown in place.
+    profile = np.full(1 + sum(len(t) - 1 for t in tables), np.inf)
+    profile[0] = 0.0
+    deepest = np.full(len(profile), -1, dtype=np.int64)  # position t in the cluster
+    width = 1
+    steps = []  # per model: the argmin n of taking it, and where taking it improved D
     for t, (i, depth) in enumerate(zip(cluster.models, cluster.depth, strict=True)):
         own = seconds(sizes[instance.model_blocks[i][depth:]].sum())
         take, arg = min_plus(d, tables[t], start=1)
         take = prune(take + own, deadline)
         # The cluster profile: model i as the deepest used model.
-        e = prune(take + seconds(trunk[depth]), deadline)
-        profile = _padded(profile, len(e), np.inf)
-        deepest = _padded(deepest, len(e), -1)
+        e = prune(take + trunk[depth], deadline)
         better = np.flatnonzero(e < profile[: len(e)])
         profile[better], deepest[better] = e[better], t
+        width = max(width, len(e))
         # D over the models seen so far: skip i or take it (n >= 1).
         size = max(len(d), len(take))
         take, before = _padded(take, size, np.inf), _padded(d, size, np.inf)
         taken = take < before
         steps.append((arg, taken))
         d = np.where(taken, take, before)
-    keep = len(prune(profile, deadline))
+    keep = len(prune(profile[:width], deadline))
     profile, deepest = profile[:keep], deepest[:keep]
 
     def counts(m: int) -> dict[int, int]:
