@@ -100,16 +100,31 @@ def load_matrix(instance: Instance, models: np.ndarray, reuse: bool) -> np.ndarr
 
 
 def min_plus_full(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Return out[m] = min_k a[k] + b[m - k] in one array operation (skewed rows).
+    """Return out[m] = min_k a[k] + b[m - k] (no argmins).
 
-    Row k of an A x (A + B) array holds a[k] + b followed by inf; read back as
-    A rows of A + B - 1 it is shifted right by k, so the column minima are the
-    anti-diagonal minima of a[k] + b[j].
+    With a short side (a count table, a few entries) one shifted minimum per
+    entry of it; otherwise one array operation over skewed rows: row k of a
+    B x (A + B) array holds b[k] + a followed by inf; read back as B rows of
+    A + B - 1 it is shifted right by k, so the column minima are the
+    anti-diagonal minima of a[k] + b[j]. Both take the minimum of the same sums,
+    so they agree to the bit.
     """
-    rows, width = len(a), len(a) + len(b)
+    if len(b) > len(a):
+        a, b = b, a  # b is the shorter side
+    if len(b) <= SHORT_SIDE:
+        out = np.full(len(a) + len(b) - 1, np.inf)
+        for j, value in enumerate(b):
+            view = out[j : j + len(a)]
+            np.minimum(view, a + value, out=view)
+        return out
+    rows, width = len(b), len(a) + len(b)
     grid = np.full((rows, width), np.inf)
-    grid[:, : len(b)] = a[:, None] + b[None, :]
+    grid[:, : len(a)] = b[:, None] + a[None, :]
     return grid.ravel()[: rows * (width - 1)].reshape(rows, width - 1).min(axis=0)
+
+
+SHORT_SIDE = 32
+"""Longest side of :func:`min_plus_full` done by shifted minima."""
 
 
 class Problem:
