@@ -100,31 +100,23 @@ def load_matrix(instance: Instance, models: np.ndarray, reuse: bool) -> np.ndarr
 
 
 def min_plus_full(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Return out[m] = min_k a[k] + b[m - k] (no argmins).
+    """Return out[m] = min_k a[k] + b[m - k] (no argmins), in a few array operations.
 
-    With a short side (a count table, a few entries) one shifted minimum per
-    entry of it; otherwise one array operation over skewed rows: row k of a
-    B x (A + B) array holds b[k] + a followed by inf; read back as B rows of
-    A + B - 1 it is shifted right by k, so the column minima are the
-    anti-diagonal minima of a[k] + b[j]. Both take the minimum of the same sums,
-    so they agree to the bit.
+    With b the shorter side, row j of a strided view of the longer side (padded
+    with inf) is a shifted right by j, so out is the column minimum of those
+    rows plus b[j]: B x (A + B - 1) sums and no Python loop.
     """
     if len(b) > len(a):
         a, b = b, a  # b is the shorter side
-    if len(b) <= SHORT_SIDE:
-        out = np.full(len(a) + len(b) - 1, np.inf)
-        for j, value in enumerate(b):
-            view = out[j : j + len(a)]
-            np.minimum(view, a + value, out=view)
-        return out
-    rows, width = len(b), len(a) + len(b)
-    grid = np.full((rows, width), np.inf)
-    grid[:, : len(a)] = b[:, None] + a[None, :]
-    return grid.ravel()[: rows * (width - 1)].reshape(rows, width - 1).min(axis=0)
-
-
-SHORT_SIDE = 32
-"""Longest side of :func:`min_plus_full` done by shifted minima."""
+    rows, width = len(b), len(a) + len(b) - 1
+    padded = np.full(len(a) + 2 * (rows - 1), np.inf)
+    padded[rows - 1 : rows - 1 + len(a)] = a
+    step = padded.strides[0]
+    # shifted[j, m] = padded[rows - 1 - j + m] = a[m - j]
+    shifted = np.ndarray(
+        (rows, width), buffer=padded, offset=(rows - 1) * step, strides=(-step, step)
+    )
+    return (shifted + b[:, None]).min(axis=0)
 
 
 class Problem:
