@@ -216,9 +216,12 @@ def best_set_move(problem: Problem, route: Route, neighbours: np.ndarray) -> Rou
     if len(unused):
         extra = load[prev][:, unused] + load[unused + 1][:, nxt].T - base[:, None]
         where = extra.argmin(axis=0)
+        own = problem.profile(order)
         for c, (u, p) in enumerate(zip(unused.tolist(), where.tolist(), strict=True)):
-            prof = problem.profile_with(key, order, u)
             cand_load = route.load + extra[p, c]
+            if not _may_reach(problem, own, len(order), cand_load, u, best.m):
+                continue
+            prof = problem.profile_with(key, order, u)
             m, time = problem.served(prof, cand_load, len(order) + 1)
             if problem.score(m, time) > best.score + EPS:
                 best = _evaluated(
@@ -241,18 +244,36 @@ def best_set_move(problem: Problem, route: Route, neighbours: np.ndarray) -> Rou
         costs = insertion_matrix(problem, rest, np.array(near))
         where = costs.argmin(axis=0)
         for c, (u, p) in enumerate(zip(near, where.tolist(), strict=True)):
-            prof = problem.profile_with(key ^ 1 << t, rest, u)
             cand_load = rest_load + costs[p, c]
-            m, time = problem.served(prof, cand_load, len(order))
+            if not _may_reach(problem, prof, len(rest), cand_load, u, best.m):
+                continue
+            prof_u = problem.profile_with(key ^ 1 << t, rest, u)
+            m, time = problem.served(prof_u, cand_load, len(order))
             if problem.score(m, time) > best.score + EPS:
                 best = _evaluated(
                     problem,
                     [*rest[:p], u, *rest[p:]],
                     key ^ 1 << t | 1 << u,
                     cand_load,
-                    prof,
+                    prof_u,
                 )
     return best
+
+
+def _may_reach(
+    problem: Problem, prof: np.ndarray, size: int, load: float, u: int, target: int
+) -> bool:
+    """Return False only if adding model u to a set S cannot serve ``target`` users.
+
+    ``prof`` is K_S (|S| = ``size``) and ``load`` the load with u inserted. Every
+    model serves at least one user and K_S is non-decreasing from |S| on, so
+    K_{S+u}[m] >= K_S[max(m - n_u, |S|)] + c_u(1) (n_u = u's longest count):
+    m*(S + u) <= m*_S(load + c_u(1)) + n_u, and no m fits when m*_S finds none.
+    A relative 1e-9 of slack keeps float rounding from cutting a tie.
+    """
+    table = problem.tables[u]
+    m, _ = problem.served(prof, load + table[1] - 1e-9 * problem.limit, size)
+    return m >= 0 and m + len(table) - 1 >= target
 
 
 def insertion_matrix(problem: Problem, order: list[int], models: np.ndarray):

@@ -232,3 +232,24 @@ def test_min_plus_full_equals_the_definition(a, b):
     ]
     assert search_core.min_plus_full(a, b).tolist() == expected
     assert search_core.min_plus_full(b, a).tolist() == expected
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(seed=st.integers(0, 10**6), reuse=st.booleans())
+def test_insert_filter_never_drops_a_move_that_reaches_the_target(seed, reuse):
+    """Tests _may_reach against the true m* of every insertion into a random route."""
+    from solvers.search_moves import _may_reach
+
+    rng = np.random.default_rng(seed)
+    instance = tiny.generate(seed % 1000, kind="general")
+    problem = Problem(instance, Options(reuse_blocks=reuse))
+    order = [int(t) for t in rng.permutation(problem.n)[: rng.integers(0, problem.n)]]
+    own = problem.profile(order)
+    for u in set(range(problem.n)) - set(order):
+        for p in range(len(order) + 1):
+            new = [*order[:p], u, *order[p:]]
+            load = problem.route_load(new)
+            m, _ = problem.served(problem.profile(new), load, len(new))
+            for target in range(m + 2):
+                if m >= target:  # reachable: the filter must keep it
+                    assert _may_reach(problem, own, len(order), load, u, target)
