@@ -216,7 +216,7 @@ def main() -> None:
         "--param",
         action="append",
         default=[],
-        metavar="NAME=INT",
+        metavar="NAME=NUMBER",
         help="an extra CP-SAT parameter, e.g. linearization_level=2 (repeatable)",
     )
     parser.add_argument("--profiles", default=",".join(PROFILES))
@@ -231,7 +231,9 @@ def main() -> None:
     for item in args.param:
         name, _, value = item.partition("=")
         cpsat_base = importlib.import_module("formulations.cpsat_base")
-        cpsat_base.CPSAT_PARAMETERS[name] = int(value)
+        number = float(value)
+        parameter = int(number) if number.is_integer() else number
+        cpsat_base.CPSAT_PARAMETERS[name] = parameter
     OUT.mkdir(parents=True, exist_ok=True)
     if args.symmetry:
         rows = symmetry_rows(args.seeds)
