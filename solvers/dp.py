@@ -80,21 +80,13 @@ def _min_plus_grid(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Return what :func:`min_plus` returns, from one grid of every a[m-n] + b[n].
 
-    Row m of the grid holds a[m - n] + b[n] for n = start.. (a strided view of
-    ``a`` padded with inf, so no index arrays are built). Ties go where the loops
+    Row m of the grid holds a[m - n] + b[n] for n = start.. (a view of
+    :func:`shifted_rows`, so no index arrays are built). Ties go where the loops
     put them (they update on a strict improvement only): to the least n when the
     loop runs over n, to the greatest n (least m - n) when it runs over ``a``.
     """
     rows, width = len(b) - start, len(a) + len(b) - 1
-    left = start + rows - 1  # a[k] sits at padded[k + left]
-    padded = np.full(len(a) + left + rows - 1, np.inf)
-    padded[left : left + len(a)] = a
-    step = padded.strides[0]
-    # window[m, r] = padded[m + rows - 1 - r] = a[m - start - r]: a strided view
-    window = np.ndarray(
-        (width, rows), buffer=padded, offset=(rows - 1) * step, strides=(step, -step)
-    )
-    grid = window + b[start:]
+    grid = shifted_rows(a, rows, start).T + b[start:]  # grid[m, r]: n = start + r
     if rows <= len(a):
         best = grid.argmin(axis=1)
     else:
@@ -103,6 +95,25 @@ def _min_plus_grid(
     best += start
     best[out == np.inf] = -1
     return out, best
+
+
+def shifted_rows(a: np.ndarray, rows: int, start: int = 0) -> np.ndarray:
+    """Return the view S[r, m] = a[m - start - r] (inf outside ``a``; read only).
+
+    Shape rows x (len(a) + start + rows - 1): row r is ``a`` shifted right by
+    start + r, a strided view of one padded copy (no index arrays), so a
+    min-plus convolution is S plus one column and a minimum.
+    """
+    left = start + rows - 1  # a[k] sits at padded[k + left]
+    padded = np.full(len(a) + left + rows - 1, np.inf)
+    padded[left : left + len(a)] = a
+    step = padded.strides[0]
+    return np.ndarray(
+        (rows, len(a) + left),
+        buffer=padded,
+        offset=(rows - 1) * step,
+        strides=(-step, step),
+    )
 
 
 def prune(times: np.ndarray, deadline_s: float) -> np.ndarray:

@@ -26,7 +26,7 @@ import numpy as np
 from instances.schedule import Schedule
 from instances.timing import effective_deadline
 from solvers.costs import cost_table, model_batches
-from solvers.dp import min_plus, prune
+from solvers.dp import min_plus, prune, shifted_rows
 
 if TYPE_CHECKING:
     from instances.model import Instance
@@ -102,21 +102,13 @@ def load_matrix(instance: Instance, models: np.ndarray, reuse: bool) -> np.ndarr
 def min_plus_full(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Return out[m] = min_k a[k] + b[m - k] (no argmins), in a few array operations.
 
-    With b the shorter side, row j of a strided view of the longer side (padded
-    with inf) is a shifted right by j, so out is the column minimum of those
-    rows plus b[j]: B x (A + B - 1) sums and no Python loop.
+    With b the shorter side, row j of ``solvers.dp.shifted_rows`` is a shifted
+    right by j, so out is the column minimum of those rows plus b[j]:
+    B x (A + B - 1) sums and no Python loop.
     """
     if len(b) > len(a):
         a, b = b, a  # b is the shorter side
-    rows, width = len(b), len(a) + len(b) - 1
-    padded = np.full(len(a) + 2 * (rows - 1), np.inf)
-    padded[rows - 1 : rows - 1 + len(a)] = a
-    step = padded.strides[0]
-    # shifted[j, m] = padded[rows - 1 - j + m] = a[m - j]
-    shifted = np.ndarray(
-        (rows, width), buffer=padded, offset=(rows - 1) * step, strides=(-step, step)
-    )
-    return (shifted + b[:, None]).min(axis=0)
+    return (shifted_rows(a, len(b)) + b[:, None]).min(axis=0)
 
 
 class Problem:
