@@ -52,16 +52,21 @@ OUT = Path(__file__).resolve().parent.parent / "docs" / "results" / "exact-ladde
 FIELDS = ("profile", "K", "I", "seed", "T", "status", "served", "bound", "gap", "s")
 
 
-def ladder_row(profile: str, users: int, models: int, seed: int, limit: float):
-    """Run cpsat-seq on one ladder instance and return its CSV row."""
-    deadline = round(0.7 * users / 80, 6)
-    instance = general.generate(
+def ladder_instance(profile: str, users: int, models: int, seed: int):
+    """Return the ladder's general instance: K x I with T = 0.7 s x K / 80."""
+    return general.generate(
         num_users=users,
         num_models=models,
-        deadline_s=deadline,
+        deadline_s=round(0.7 * users / 80, 6),
         seed=seed,
         profile=profile,
     )
+
+
+def ladder_row(profile: str, users: int, models: int, seed: int, limit: float):
+    """Run cpsat-seq on one ladder instance and return its CSV row."""
+    instance = ladder_instance(profile, users, models, seed)
+    deadline = instance.deadline_s
     options = Options(time_limit=limit, seed=0, threads=1)
     start = time.perf_counter()
     try:
@@ -140,17 +145,12 @@ def near_tie_rows(limit: float):
 
 def floor_rows(seeds: list[int], long: float, limit: float):
     """Return, per seed, the optimum and the times of the two floored solves."""
-    from ortools.sat.python import cp_model
-
     from formulations import cpsat_seq
-    from formulations.cpsat_base import Rounding
+    from formulations.cpsat_base import Rounding, make_solver
 
     rows = []
     for seed in seeds:
-        instance = general.generate(
-            num_users=800, num_models=250, deadline_s=7.0, seed=seed,
-            profile="rtx4090-hdd",
-        )  # fmt: skip
+        instance = ladder_instance("rtx4090-hdd", 800, 250, seed)
         start = time.perf_counter()
         options = Options(time_limit=long, seed=0, threads=1)
         result = registry.run("cpsat-seq", instance, options)
@@ -159,11 +159,7 @@ def floor_rows(seeds: list[int], long: float, limit: float):
         for floor in (result.served + 1, result.served):
             built = cpsat_seq.build(instance, options, Rounding(True))
             built.model.add(built.objective >= floor)
-            solver = cp_model.CpSolver()
-            solver.parameters.num_workers = 1
-            solver.parameters.max_time_in_seconds = limit
-            for name, value in cpsat_seq.SOLVER_PARAMETERS.items():
-                setattr(solver.parameters, name, value)
+            solver = make_solver(options, limit, None, cpsat_seq.SOLVER_PARAMETERS)
             began = time.perf_counter()
             status = solver.status_name(solver.solve(built.model))
             row += (status, f"{time.perf_counter() - began:.1f}")
@@ -182,13 +178,7 @@ def symmetry_rows(seeds: int):
     for profile in PROFILES:
         for users, models in SIZES:
             for seed in range(seeds):
-                instance = general.generate(
-                    num_users=users,
-                    num_models=models,
-                    deadline_s=round(0.7 * users / 80, 6),
-                    seed=seed,
-                    profile=profile,
-                )
+                instance = ladder_instance(profile, users, models, seed)
                 active = instance.active_models()
                 sets = {frozenset(instance.model_blocks[i]) for i in active}
                 rows.append((profile, users, models, seed, len(active), len(sets)))

@@ -197,12 +197,13 @@ HINT_FAST = False
 """Hint the fast schedule to CP-SAT (measured: docs/formulations-cpsat.md)."""
 
 
-def _solver(
+def make_solver(
     options: Options,
     time_limit: float | None,
     det_limit: float | None,
     parameters: dict[str, object],
 ):
+    """Return a CP-SAT solver set from ``options``, the limits and ``parameters``."""
     solver = cp_model.CpSolver()
     p = solver.parameters
     p.num_workers = options.threads
@@ -333,7 +334,7 @@ def solve_sandwich(
             remaining = options.time_limit - (time.perf_counter() - start)
             if remaining <= 0:
                 break
-        solver = _solver(options, remaining, deterministic_time, parameters or {})
+        solver = make_solver(options, remaining, deterministic_time, parameters or {})
         status = solver.solve(built.model)
         solves.append(solver.status_name(status))
         if status == cp_model.MODEL_INVALID:
