@@ -153,13 +153,12 @@ def test_timing_helpers(two_models):
         Bandwidth(0)
 
 
+# Strategies of the property tests that draw random batches of a tiny instance.
+_RANDOM_BATCHES = dict(seed=st.integers(0, 10_000), reuse=st.booleans(), data=st.data())
+
+
 @settings(max_examples=150)
-@given(
-    seed=st.integers(0, 10_000),
-    reuse=st.booleans(),
-    channels=st.sampled_from([None, 2]),
-    data=st.data(),
-)
+@given(channels=st.sampled_from([None, 2]), **_RANDOM_BATCHES)
 def test_evaluator_agrees_with_timing_helpers(seed, reuse, channels, data):
     """Tests the evaluator (block-set differences) against new_bytes and timing.py."""
     instance = tiny.generate(seed, "general", num_users=6)
@@ -190,12 +189,7 @@ def test_evaluator_agrees_with_timing_helpers(seed, reuse, channels, data):
 
 
 @settings(max_examples=100)
-@given(
-    seed=st.integers(0, 10_000),
-    reuse=st.booleans(),
-    channels=st.sampled_from([None, 1, 2, 3]),
-    data=st.data(),
-)
+@given(channels=st.sampled_from([None, 1, 2, 3]), **_RANDOM_BATCHES)
 def test_bruteforce_timing_agrees_with_timing_module(seed, reuse, channels, data):
     """Tests bruteforce's own batch time (kept independent) against timing's."""
     instance = tiny.generate(seed, "general", num_users=6)
@@ -212,12 +206,7 @@ def test_bruteforce_timing_agrees_with_timing_module(seed, reuse, channels, data
     assert oracle == pytest.approx(shared, rel=1e-12)
 
 
-@given(
-    seed=st.integers(0, 10_000),
-    reuse=st.booleans(),
-    channels=st.sampled_from([None, 2]),
-    data=st.data(),
-)
+@given(channels=st.sampled_from([None, 2]), **_RANDOM_BATCHES)
 def test_bruteforce_ends_are_the_evaluators_to_the_bit(seed, reuse, channels, data):
     """Tests that the oracle's batch ends equal the evaluator's exactly (==)."""
     # Equal floats, not approx: at an end within a rounding error of the rule's
