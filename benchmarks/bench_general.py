@@ -2,6 +2,7 @@
 
     python benchmarks/bench_general.py [--seeds 50] [--iterations N] [--time-limit S]
                                        [--cache out/bench_general_optima.csv] [--large]
+                                       [--ladder SEEDS [--ladder-times 5,20]]
 
 Classes (paper scale, one instance per seed): general-default
 (``instances.generators.general`` with the generator's default profile),
@@ -19,7 +20,10 @@ The table has one row per method and class: mean served, mean and worst gap
 greedy, mean and worst ``runtime_s`` in ms (wall clock; on a shared machine it
 varies with the load) and mean and worst process (CPU) time of the call in ms.
 ``--large`` adds a K = 100,000, I = 10,000 general instance: the time of
-search's first schedule and its improvement trace.
+search's first schedule and its improvement trace. ``--ladder 10`` runs search
+on the 800 x 250 cold-HDD rung of ``bench_exact_ladder.py`` (seeds 0..n-1) at
+``--ladder-times`` seconds each, against the optima proven there (every
+``optimal`` row in ``docs/results/exact-ladder/*.csv``).
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ import csv
 import os
 import statistics
 import time
+from pathlib import Path
 
 from instances.generators import bls, general, profile
 from instances.schedule import evaluate
@@ -153,6 +158,38 @@ def large(options: Options) -> None:
     )
 
 
+LADDER = Path(__file__).resolve().parent.parent / "docs" / "results" / "exact-ladder"
+
+
+def ladder(seeds: int, limits: list[float], options: Options) -> None:
+    """Print search's served users at 800 x 250 cold-HDD against the proven optima."""
+    from bench_exact_ladder import ladder_instance  # the same instances
+
+    proven: dict[int, int] = {}
+    for path in LADDER.glob("*.csv"):
+        with open(path, newline="") as handle:
+            for row in csv.DictReader(handle):
+                if (row.get("profile"), row.get("K"), row.get("I")) == (
+                    "rtx4090-hdd",
+                    "800",
+                    "250",
+                ) and row.get("status") == "optimal":
+                    proven[int(row["seed"])] = int(row["served"])
+    rows = []
+    for seed in range(seeds):
+        instance = ladder_instance("rtx4090-hdd", 800, 250, seed)
+        served = [
+            registry.run(
+                "search", instance, Options(time_limit=limit, seed=options.seed)
+            ).served
+            for limit in limits
+        ]
+        rows.append((seed, proven.get(seed, ""), *served))
+        print(*rows[-1], flush=True)
+    headers = ("seed", "optimum", *(f"search {limit:g} s" for limit in limits))
+    print(table(headers, rows, markdown=True))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=50)
@@ -162,11 +199,24 @@ def main() -> None:
     parser.add_argument("--cache", default="out/bench_general_optima.csv")
     parser.add_argument("--large", action="store_true")
     parser.add_argument("--large-time", type=float, default=10.0)
+    parser.add_argument("--ladder", type=int, default=0, metavar="SEEDS")
+    parser.add_argument("--ladder-times", default="5,20")
     args = parser.parse_args()
     options = Options(
         time_limit=args.time_limit, iterations=args.iterations, seed=args.seed
     )
-    known = optima(args.cache, args.seeds)
+    if args.ladder:
+        limits = [float(x) for x in args.ladder_times.split(",")]
+        ladder(args.ladder, limits, options)
+    if args.seeds:  # 0: only --ladder and --large
+        paper_scale(args.seeds, args.cache, options)
+    if args.large:
+        large(Options(time_limit=args.large_time, seed=args.seed))
+
+
+def paper_scale(seeds: int, cache: str, options: Options) -> None:
+    """Print the table of every method on every paper-scale class."""
+    known = optima(cache, seeds)
     headers = (
         "method",
         "class",
@@ -181,9 +231,7 @@ def main() -> None:
         "cpu ms",
         "max cpu",
     )
-    print(table(headers, compare(args.seeds, known, options), markdown=True))
-    if args.large:
-        large(Options(time_limit=args.large_time, seed=args.seed))
+    print(table(headers, compare(seeds, known, options), markdown=True))
 
 
 if __name__ == "__main__":

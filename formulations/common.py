@@ -109,6 +109,13 @@ FAST_SEARCH_ITERATIONS = 25
 """Iteration budget of ``search`` in :func:`best_fast_schedule` (no time limit:
 the start is deterministic for a seed; about 0.1-1.6 s at K = 80..1,600)."""
 
+FAST_GRANULAR_INSERTS = True
+"""Run the fast ``search`` with granular inserts (``search.solve``). Its weaker
+start proved more at 800 x 250 cold-HDD: with the stronger one (4 to 8 more
+users, a floor nearer the optimum) ``cpsat-seq`` proved 3-6 of 10 seeds in
+60 s over four runs, against 8 of 10 with this one run side by side
+(docs/formulations-cpsat.md section 5.2). Same start at K <= 100 models."""
+
 
 def best_fast_schedule(instance: Instance, options: Options) -> tuple[Schedule, str]:
     """Return the schedule serving the most users among the fast methods, and its name.
@@ -125,10 +132,14 @@ def best_fast_schedule(instance: Instance, options: Options) -> tuple[Schedule, 
         method = importlib.import_module(module)
         if method.supports(instance, options) is not None:
             continue
-        opts = options
         if module == "solvers.search":
             opts = replace(options, time_limit=None, iterations=FAST_SEARCH_ITERATIONS)
-        schedule = method.solve(instance, opts).schedule
+            outcome = method.solve(
+                instance, opts, granular_inserts=FAST_GRANULAR_INSERTS
+            )
+        else:
+            outcome = method.solve(instance, options)
+        schedule = outcome.schedule
         evaluation = evaluate(instance, schedule)
         if evaluation.feasible and evaluation.served > best_served:
             best, best_name = schedule, module.rpartition(".")[2]

@@ -230,16 +230,24 @@ def iterate(problem, start, rng, budget, stop_at, bound, clock) -> tuple:
     return best, iterations, trace
 
 
-def solve(instance: Instance, options: Options, use_dp: bool = True) -> Outcome:
+def solve(
+    instance: Instance,
+    options: Options,
+    use_dp: bool = True,
+    granular_inserts: bool = False,
+) -> Outcome:
     """Run the iterated local search and return the best schedule found.
 
     ``use_dp=False`` leaves dp out of the starting solutions on BLS instances
     (the benchmark uses it to measure the search itself there).
+    ``granular_inserts`` tries only inserts near the route above
+    ``search_core.GRANULAR`` candidates: weaker, and kept for the fast start of
+    the CP-SAT models (``formulations.common.best_fast_schedule``).
     """
     start = time.perf_counter()
     starts = starting_schedules(instance, options, use_dp)
     keep = [instance.model_index[b.model] for _, sch, _ in starts for b in sch.batches]
-    problem = Problem(instance, options, keep)
+    problem = Problem(instance, options, keep, granular_inserts)
     rng = np.random.default_rng(options.seed)
     budget = options.iterations
     if budget is None and options.time_limit is None:

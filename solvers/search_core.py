@@ -39,7 +39,7 @@ NEIGHBOURS = 6
 """Size of each candidate's granular neighbourhood."""
 
 GRANULAR = 100
-"""Above this many candidates, inserts and the order DP look only near the route."""
+"""Above this many candidates, the order DP's full orders add only near models."""
 
 CACHE_LIMIT = 200_000
 """Profiles cached before the cache is cleared (memory guard)."""
@@ -117,13 +117,20 @@ class Problem:
     Candidates are indexed 0..n-1 (``models[t]`` is the instance index). Only
     models with a user and c_i(1) within T take part (at most DENSE_LIMIT of them,
     the best by :func:`_pool`, plus the models of ``keep``: those of the starting
-    schedules, so that each is a route of the search).
+    schedules, so that each is a route of the search). ``granular_inserts``
+    limits inserts to the models near the route when there are more than
+    GRANULAR candidates (the rule before 2026-12-03; ``search_moves.best_set_move``).
     """
 
     def __init__(
-        self, instance: Instance, options: Options, keep: list[int] | tuple = ()
+        self,
+        instance: Instance,
+        options: Options,
+        keep: list[int] | tuple = (),
+        granular_inserts: bool = False,
     ) -> None:
         self.instance, self.options = instance, options
+        self.granular_inserts = granular_inserts
         self.limit = effective_deadline(instance.deadline_s)
         models, tables = [], []
         active = instance.active_models()
@@ -246,10 +253,16 @@ class Problem:
         return out
 
     def near(self, order: list[int], neighbours: np.ndarray) -> np.ndarray:
-        """Return the candidates worth inserting: all, or near the route if many."""
+        """Return the candidates a full order adds: all, or near the route if many."""
         if self.n <= GRANULAR or not order:
             return np.arange(self.n)
         return np.unique(neighbours[order])
+
+    def insert_pool(self, order: list[int], neighbours: np.ndarray) -> list[int]:
+        """Return the candidates inserts try: all, or with ``granular_inserts`` near."""
+        if self.granular_inserts:
+            return self.near(order, neighbours).tolist()
+        return list(range(self.n))
 
     # -- routes ---------------------------------------------------------------
     def route_load(self, route: list[int]) -> float:

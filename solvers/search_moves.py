@@ -6,7 +6,7 @@ load, m* and time. Moves are evaluated without building a schedule:
 * route moves keep the set, so only the load changes: or-opt (a segment of 1-3
   models moved elsewhere) and 2-opt (a segment reversed), each evaluated for
   every position at once with numpy, best move applied;
-* set moves change the profile: insert an unused model at its cheapest position,
+* set moves change the profile: insert any unused model at its cheapest position,
   remove a model, replace a model by one of its granular neighbours.
 
 The search is first-improvement over the set moves in a random order (as in
@@ -201,9 +201,12 @@ def apply_route_moves(problem: Problem, route: Route) -> Route:
 def best_set_move(problem: Problem, route: Route, neighbours: np.ndarray) -> Route:
     """Return the best route one insert, remove or replace away (or ``route``).
 
-    Load changes are computed for every move at once; each move then costs one
-    (cached) profile and one m* look-up. Replacements are limited to the
-    granular neighbours of the model replaced.
+    Load changes are computed for every move at once; each move that passes
+    :func:`_may_reach` then costs one (cached) profile and one m* look-up.
+    Inserts try every unused candidate (granular neighbours miss the models
+    worth adding on large instances, docs/search.md section 4), or only those
+    near the route with ``problem.granular_inserts``; replacements are
+    limited to the granular neighbours of the model replaced.
     """
     order, key, load = route.order, route.key, problem.load
     arr = np.array(order, dtype=np.int64)
@@ -211,8 +214,8 @@ def best_set_move(problem: Problem, route: Route, neighbours: np.ndarray) -> Rou
     nxt = np.concatenate((arr, [problem.end]))
     base = load[prev, nxt]
     best = route
-    near = problem.near(order, neighbours).tolist()
-    unused = np.array([u for u in near if not key >> u & 1], dtype=int)
+    pool = problem.insert_pool(order, neighbours)
+    unused = np.array([u for u in pool if not key >> u & 1], dtype=int)
     if len(unused):
         extra = load[prev][:, unused] + load[unused + 1][:, nxt].T - base[:, None]
         where = extra.argmin(axis=0)

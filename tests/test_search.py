@@ -19,7 +19,15 @@ from instances.timing import Bandwidth
 from solvers import registry, search, search_core
 from solvers.result import Options, Status
 from solvers.search_core import Problem
-from solvers.search_moves import best_or_opt, best_two_opt, local_search, make_route
+from solvers.search_moves import (
+    EPS,
+    best_or_opt,
+    best_set_move,
+    best_two_opt,
+    local_search,
+    make_route,
+    try_insert,
+)
 from tests.conftest import make_instance
 
 bandwidths = st.sampled_from([Bandwidth(), Bandwidth(2)])
@@ -172,6 +180,24 @@ def test_local_search_never_worsens():
         order = [int(t) for t in rng.permutation(problem.n)[:3]]
         start = make_route(problem, order)
         assert local_search(problem, start, rng, neighbours).score >= start.score
+
+
+@pytest.mark.parametrize("seed", [0, 3, 4])
+def test_best_set_move_beats_every_insert_above_the_granular_size(seed):
+    """Tests that above GRANULAR candidates no single insert beats the best set move."""
+    # A random 20-model route leaves time; the best insert of these seeds is a model
+    # that is no granular neighbour of the route (inserts limited to those missed it).
+    instance = general.generate(
+        num_users=400, num_models=150, deadline_s=3.5, seed=seed, profile="rtx4090-hdd"
+    )
+    problem = Problem(instance, Options())
+    assert problem.n > search_core.GRANULAR
+    order = np.random.default_rng(seed).permutation(problem.n)[:20]
+    route = make_route(problem, [int(t) for t in order])
+    best = best_set_move(problem, route, problem.neighbours)
+    for u in set(range(problem.n)) - set(route.order):
+        insert = try_insert(problem, route, u)
+        assert insert is None or insert.score <= best.score + EPS
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
