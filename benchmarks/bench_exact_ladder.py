@@ -185,6 +185,25 @@ def symmetry_rows(seeds: int):
     return rows
 
 
+def apply_levers(flags: list[str], parameters: list[str]) -> None:
+    """Apply the `--set module.FLAG=INT` flags and `--param NAME=VALUE` parameters."""
+    for item in flags:
+        name, _, value = item.partition("=")
+        module, _, flag = name.rpartition(".")
+        target = importlib.import_module(f"formulations.{module}")
+        getattr(target, flag)  # a typo fails here, not silently
+        setattr(target, flag, int(value))
+    extra = importlib.import_module("formulations.cpsat_base").CPSAT_PARAMETERS
+    for item in parameters:
+        name, _, value = item.partition("=")
+        try:
+            number = float(value)
+        except ValueError:  # an enum value's name
+            extra[name] = value
+            continue
+        extra[name] = int(number) if number.is_integer() else number
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--label", required=True, help="before or after")
@@ -206,24 +225,14 @@ def main() -> None:
         "--param",
         action="append",
         default=[],
-        metavar="NAME=NUMBER",
-        help="an extra CP-SAT parameter, e.g. linearization_level=2 (repeatable)",
+        metavar="NAME=VALUE",
+        help="an extra CP-SAT parameter, e.g. linearization_level=2 or "
+        "search_branching=LP_SEARCH (repeatable)",
     )
     parser.add_argument("--profiles", default=",".join(PROFILES))
     parser.add_argument("--first-size", type=int, default=0)
     args = parser.parse_args()
-    for item in args.set:
-        name, _, value = item.partition("=")
-        module, _, flag = name.rpartition(".")
-        target = importlib.import_module(f"formulations.{module}")
-        getattr(target, flag)  # a typo fails here, not silently
-        setattr(target, flag, int(value))
-    for item in args.param:
-        name, _, value = item.partition("=")
-        cpsat_base = importlib.import_module("formulations.cpsat_base")
-        number = float(value)
-        parameter = int(number) if number.is_integer() else number
-        cpsat_base.CPSAT_PARAMETERS[name] = parameter
+    apply_levers(args.set, args.param)
     OUT.mkdir(parents=True, exist_ok=True)
     if args.symmetry:
         rows = symmetry_rows(args.seeds)

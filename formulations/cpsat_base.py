@@ -191,7 +191,8 @@ MIN_RESOLUTION_S = 1e-9
 
 CPSAT_PARAMETERS: dict[str, object] = {}
 """Extra CP-SAT parameters of every solve (none by default; levers measured in
-docs/formulations-cpsat.md are set here by benchmarks/bench_exact_ladder.py)."""
+docs/formulations-cpsat.md are set here by benchmarks/bench_exact_ladder.py).
+Enum parameters take the value's name (``{"search_branching": "LP_SEARCH"}``)."""
 
 HINT_FAST = False
 """Hint the fast schedule to CP-SAT (measured: docs/formulations-cpsat.md)."""
@@ -215,6 +216,8 @@ def make_solver(
     if det_limit is not None:
         p.max_deterministic_time = det_limit
     for name, value in {**parameters, **CPSAT_PARAMETERS}.items():
+        if isinstance(value, str):  # an enum value by name, e.g. "LP_SEARCH"
+            value = getattr(type(getattr(p, name)), value)
         setattr(p, name, value)
     return solver
 

@@ -103,3 +103,27 @@ def test_near_ties_are_proven_without_a_fast_start(seed, kind, delta, reuse):
                 oracle,
                 Status.OPTIMAL,
             )
+
+
+def test_make_solver_takes_enum_parameters_by_name():
+    """Tests that a CP-SAT enum parameter given by its value's name is applied."""
+    from formulations.cpsat_base import make_solver
+
+    solver = make_solver(OPTIONS, 1.0, None, {"search_branching": "LP_SEARCH"})
+    assert solver.parameters.search_branching.name == "LP_SEARCH"
+    with pytest.raises(AttributeError):  # a misspelt value fails loudly
+        make_solver(OPTIONS, 1.0, None, {"search_branching": "LP_SERCH"})
+
+
+def test_fast_start_keeps_granular_inserts():
+    """Tests that the CP-SAT fast start runs search with its granular-insert rule."""
+    calls = []
+    real = common.importlib.import_module("solvers.search").solve
+
+    def spy(instance, options, **kwargs):
+        calls.append(kwargs)
+        return real(instance, options, **kwargs)
+
+    with patch("solvers.search.solve", spy):
+        best_fast_schedule(tiny.generate(1, kind="general"), OPTIONS)
+    assert calls == [{"granular_inserts": common.FAST_GRANULAR_INSERTS}]
