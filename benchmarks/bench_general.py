@@ -2,7 +2,8 @@
 
     python benchmarks/bench_general.py [--seeds 50] [--iterations N] [--time-limit S]
                                        [--cache out/bench_general_optima.csv] [--large]
-                                       [--ladder SEEDS [--ladder-times 5,20]]
+                                       [--ladder SEEDS [--ladder-times 5,20]
+                                        [--ladder-size 800x250] [--granular]]
 
 Classes (paper scale, one instance per seed): general-default
 (``instances.generators.general`` with the generator's default profile),
@@ -21,9 +22,10 @@ greedy, mean and worst ``runtime_s`` in ms (wall clock; on a shared machine it
 varies with the load) and mean and worst process (CPU) time of the call in ms.
 ``--large`` adds a K = 100,000, I = 10,000 general instance: the time of
 search's first schedule and its improvement trace. ``--ladder 10`` runs search
-on the 800 x 250 cold-HDD rung of ``bench_exact_ladder.py`` (seeds 0..n-1) at
-``--ladder-times`` seconds each, against the optima proven there (every
-``optimal`` row in ``docs/results/exact-ladder/*.csv``).
+on a cold-HDD rung of ``bench_exact_ladder.py`` (``--ladder-size``, default
+800x250; seeds 0..n-1) at ``--ladder-times`` seconds each, against the optima
+proven there (every ``optimal`` row in ``docs/results/exact-ladder/*.csv``);
+``--granular`` with the granular inserts of before 2026-12-03.
 """
 
 from __future__ import annotations
@@ -161,30 +163,38 @@ def large(options: Options) -> None:
 LADDER = Path(__file__).resolve().parent.parent / "docs" / "results" / "exact-ladder"
 
 
-def ladder(seeds: int, limits: list[float], options: Options) -> None:
-    """Print search's served users at 800 x 250 cold-HDD against the proven optima."""
+def ladder(
+    seeds: int, size: str, limits: list[float], seed: int, granular: bool
+) -> None:
+    """Print search's served users on a cold-HDD ladder rung against its proven optima.
+
+    ``size`` is "KxI"; ``granular`` runs search with granular inserts (the rule
+    before 2026-12-03, ``search.solve``), to compare the two on one machine.
+    """
     from bench_exact_ladder import ladder_instance  # the same instances
 
+    users, models = (int(x) for x in size.split("x"))
     proven: dict[int, int] = {}
     for path in LADDER.glob("*.csv"):
         with open(path, newline="") as handle:
             for row in csv.DictReader(handle):
                 if (row.get("profile"), row.get("K"), row.get("I")) == (
                     "rtx4090-hdd",
-                    "800",
-                    "250",
+                    str(users),
+                    str(models),
                 ) and row.get("status") == "optimal":
                     proven[int(row["seed"])] = int(row["served"])
     rows = []
-    for seed in range(seeds):
-        instance = ladder_instance("rtx4090-hdd", 800, 250, seed)
-        served = [
-            registry.run(
-                "search", instance, Options(time_limit=limit, seed=options.seed)
-            ).served
-            for limit in limits
-        ]
-        rows.append((seed, proven.get(seed, ""), *served))
+    for instance_seed in range(seeds):
+        instance = ladder_instance("rtx4090-hdd", users, models, instance_seed)
+        served = []
+        for limit in limits:
+            options = Options(time_limit=limit, seed=seed)
+            outcome = search.solve(instance, options, granular_inserts=granular)
+            evaluation = evaluate(instance, outcome.schedule)
+            assert evaluation.feasible, "search returned an infeasible schedule"
+            served.append(evaluation.served)
+        rows.append((instance_seed, proven.get(instance_seed, ""), *served))
         print(*rows[-1], flush=True)
     headers = ("seed", "optimum", *(f"search {limit:g} s" for limit in limits))
     print(table(headers, rows, markdown=True))
@@ -201,13 +211,17 @@ def main() -> None:
     parser.add_argument("--large-time", type=float, default=10.0)
     parser.add_argument("--ladder", type=int, default=0, metavar="SEEDS")
     parser.add_argument("--ladder-times", default="5,20")
+    parser.add_argument("--ladder-size", default="800x250", metavar="KxI")
+    parser.add_argument(
+        "--granular", action="store_true", help="--ladder with granular inserts"
+    )
     args = parser.parse_args()
     options = Options(
         time_limit=args.time_limit, iterations=args.iterations, seed=args.seed
     )
     if args.ladder:
         limits = [float(x) for x in args.ladder_times.split(",")]
-        ladder(args.ladder, limits, options)
+        ladder(args.ladder, args.ladder_size, limits, args.seed, args.granular)
     if args.seeds:  # 0: only --ladder and --large
         paper_scale(args.seeds, args.cache, options)
     if args.large:
