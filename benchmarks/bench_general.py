@@ -164,16 +164,16 @@ LADDER = Path(__file__).resolve().parent.parent / "docs" / "results" / "exact-la
 
 
 def ladder(
-    seeds: int, size: str, limits: list[float], seed: int, granular: bool
+    seeds: int, size: tuple[int, int], limits: list[float], seed: int, granular: bool
 ) -> None:
     """Print search's served users on a cold-HDD ladder rung against its proven optima.
 
-    ``size`` is "KxI"; ``granular`` runs search with granular inserts (the rule
+    ``size`` is (K, I); ``granular`` runs search with granular inserts (the rule
     before 2026-12-03, ``search.solve``), to compare the two on one machine.
     """
     from bench_exact_ladder import ladder_instance  # the same instances
 
-    users, models = (int(x) for x in size.split("x"))
+    users, models = size
     proven: dict[int, int] = {}
     for path in LADDER.glob("*.csv"):
         with open(path, newline="") as handle:
@@ -200,6 +200,25 @@ def ladder(
     print(table(headers, rows, markdown=True))
 
 
+def _size(text: str) -> tuple[int, int]:
+    """Parse --ladder-size "KxI" (positive integers) for argparse."""
+    users, _, models = text.partition("x")
+    if not (users.isdigit() and models.isdigit() and int(users) and int(models)):
+        raise argparse.ArgumentTypeError(f"expected KxI, e.g. 800x250, got {text!r}")
+    return int(users), int(models)
+
+
+def _times(text: str) -> list[float]:
+    """Parse --ladder-times "5,20" (positive finite seconds) for argparse."""
+    try:
+        limits = [float(x) for x in text.split(",")]
+    except ValueError:
+        limits = []
+    if not limits or not all(0 < x < 1e6 for x in limits):
+        raise argparse.ArgumentTypeError(f"expected seconds like 5,20, got {text!r}")
+    return limits
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=50)
@@ -210,8 +229,8 @@ def main() -> None:
     parser.add_argument("--large", action="store_true")
     parser.add_argument("--large-time", type=float, default=10.0)
     parser.add_argument("--ladder", type=int, default=0, metavar="SEEDS")
-    parser.add_argument("--ladder-times", default="5,20")
-    parser.add_argument("--ladder-size", default="800x250", metavar="KxI")
+    parser.add_argument("--ladder-times", type=_times, default="5,20")
+    parser.add_argument("--ladder-size", type=_size, default="800x250", metavar="KxI")
     parser.add_argument(
         "--granular", action="store_true", help="--ladder with granular inserts"
     )
@@ -220,8 +239,8 @@ def main() -> None:
         time_limit=args.time_limit, iterations=args.iterations, seed=args.seed
     )
     if args.ladder:
-        limits = [float(x) for x in args.ladder_times.split(",")]
-        ladder(args.ladder, args.ladder_size, limits, args.seed, args.granular)
+        sizes = args.ladder_size
+        ladder(args.ladder, sizes, args.ladder_times, args.seed, args.granular)
     if args.seeds:  # 0: only --ladder and --large
         paper_scale(args.seeds, args.cache, options)
     if args.large:
