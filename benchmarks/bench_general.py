@@ -174,15 +174,12 @@ def ladder(
     from bench_exact_ladder import ladder_instance  # the same instances
 
     users, models = size
+    rung = ("rtx4090-hdd", str(users), str(models), "optimal")
     proven: dict[int, int] = {}
     for path in LADDER.glob("*.csv"):
         with open(path, newline="") as handle:
             for row in csv.DictReader(handle):
-                if (row.get("profile"), row.get("K"), row.get("I")) == (
-                    "rtx4090-hdd",
-                    str(users),
-                    str(models),
-                ) and row.get("status") == "optimal":
+                if tuple(row.get(k) for k in ("profile", "K", "I", "status")) == rung:
                     proven[int(row["seed"])] = int(row["served"])
     rows = []
     for instance_seed in range(seeds):
@@ -239,8 +236,9 @@ def main() -> None:
         time_limit=args.time_limit, iterations=args.iterations, seed=args.seed
     )
     if args.ladder:
-        sizes = args.ladder_size
-        ladder(args.ladder, sizes, args.ladder_times, args.seed, args.granular)
+        ladder(
+            args.ladder, args.ladder_size, args.ladder_times, args.seed, args.granular
+        )
     if args.seeds:  # 0: only --ladder and --large
         paper_scale(args.seeds, args.cache, options)
     if args.large:

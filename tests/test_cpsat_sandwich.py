@@ -15,7 +15,7 @@ from formulations.common import best_fast_schedule
 from formulations.cpsat_base import repair
 from instances.generators import bls, tiny
 from instances.schedule import Schedule, evaluate
-from solvers import registry
+from solvers import registry, search
 from solvers.result import Options, Status
 
 OPTIONS = Options(seed=0, threads=1)
@@ -118,7 +118,7 @@ def test_make_solver_takes_enum_parameters_by_name():
 def test_fast_start_keeps_granular_inserts():
     """Tests that the CP-SAT fast start runs search with its granular-insert rule."""
     calls = []
-    real = common.importlib.import_module("solvers.search").solve
+    real = search.solve
 
     def spy(instance, options, **kwargs):
         calls.append(kwargs)
