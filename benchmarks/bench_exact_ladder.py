@@ -10,9 +10,10 @@ Ladder: general instances (``instances.generators.general``) of sizes K x I in
 80x25, 200x50, 400x100, 800x250, 1600x500 with the deadline scaled with the
 users, T = 0.7 s x K / 80 (the paper's 0.7 s at K = 80: ten times the users get
 ten times the time), on the cold-HDD profile ``rtx4090-hdd`` and the default
-``rtx4090-fig1``; seeds 0..n-1; one CP-SAT worker, ``--time-limit`` seconds per
-run (fast start, build and solves together). Per (profile, size): the fraction
-of seeds proven optimal and the mean final gap (bound - served) / served.
+``rtx4090-fig1``; seeds 0..n-1; one CP-SAT worker (``--threads`` for more),
+``--time-limit`` seconds per run (fast start, build and solves together). Per
+(profile, size): the fraction of seeds proven optimal and the mean final gap
+(bound - served) / served.
 
 ``--floor 1,4 --long 300``: where the time goes at 800 x 250 cold-HDD. Per seed,
 a long ``cpsat-seq`` run (``--long`` seconds) finds the optimum z*; then the
@@ -63,11 +64,13 @@ def ladder_instance(profile: str, users: int, models: int, seed: int):
     )
 
 
-def ladder_row(profile: str, users: int, models: int, seed: int, limit: float):
+def ladder_row(
+    profile: str, users: int, models: int, seed: int, limit: float, threads: int = 1
+):
     """Run cpsat-seq on one ladder instance and return its CSV row."""
     instance = ladder_instance(profile, users, models, seed)
     deadline = instance.deadline_s
-    options = Options(time_limit=limit, seed=0, threads=1)
+    options = Options(time_limit=limit, seed=0, threads=threads)
     start = time.perf_counter()
     try:
         result = registry.run("cpsat-seq", instance, options)
@@ -209,6 +212,9 @@ def main() -> None:
     parser.add_argument("--label", required=True, help="before or after")
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--time-limit", type=float, default=60.0)
+    parser.add_argument(
+        "--threads", type=int, default=1, help="CP-SAT workers of the ladder rows"
+    )
     parser.add_argument("--sizes", type=int, default=len(SIZES))
     parser.add_argument("--near-tie", action="store_true")
     parser.add_argument("--symmetry", action="store_true")
@@ -261,7 +267,10 @@ def main() -> None:
     for profile in args.profiles.split(","):
         for users, models in SIZES[args.first_size : args.sizes]:
             for seed in range(args.seeds):
-                rows.append(ladder_row(profile, users, models, seed, args.time_limit))
+                row = ladder_row(
+                    profile, users, models, seed, args.time_limit, args.threads
+                )
+                rows.append(row)
     with open(OUT / f"{args.label}.csv", "w", newline="") as f:
         csv.writer(f).writerows([FIELDS, *rows])
     print(summary(rows))
