@@ -238,6 +238,8 @@ def main() -> None:
     parser.add_argument("--profiles", default=",".join(PROFILES))
     parser.add_argument("--first-size", type=int, default=0)
     args = parser.parse_args()
+    if args.threads < 1:
+        parser.error(f"--threads: expected at least 1, got {args.threads}")
     apply_levers(args.set, args.param)
     OUT.mkdir(parents=True, exist_ok=True)
     if args.symmetry:
