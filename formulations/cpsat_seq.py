@@ -261,9 +261,7 @@ def reversal_cut(m: cp_model.CpModel, v: SeqVars) -> None:
     and its reverse, one meets the cut, and the optimistic rounding admits it.
     """
     nodes = range(1, len(v.used) + 1)
-    m.add(
-        sum(b * v.succ[0, b] for b in nodes) <= sum(b * v.succ[b, 0] for b in nodes)
-    )
+    m.add(sum(b * v.succ[0, b] for b in nodes) <= sum(b * v.succ[b, 0] for b in nodes))
 
 
 def deadline(m: cp_model.CpModel, d: SeqData, v: SeqVars) -> None:
