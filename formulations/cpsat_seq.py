@@ -66,6 +66,9 @@ TWO_CYCLE_CUTS = False
 """Add ``two_cycle_cuts`` (measured: docs/formulations-cpsat.md)."""
 
 KNAPSACK_CAP = True
+UNION_BOUND = True
+"""Add the union bound ``union_bound`` (measured: docs/formulations-cpsat.md)."""
+
 REVERSAL_CUT = False
 """Add ``reversal_cut`` (measured: docs/formulations-cpsat.md)."""
 """Cap the objective at the knapsack bound of ``formulations.seq_bound``."""
@@ -286,7 +289,8 @@ def build(instance: Instance, options: Options, rounding: Rounding) -> Built:
     # Constraints, in this order:
     one_count_per_model(m, v)
     order_circuit(m, d, v)  # sets v.arc_load, used by the next two
-    union_bound(m, instance, options, rounding, d, v)
+    if UNION_BOUND:
+        union_bound(m, instance, options, rounding, d, v)
     entry = cheapest_entry(d.load, d.models)
     if ENTRY_BOUND:
         entry_loads(m, v, entry)
