@@ -238,8 +238,10 @@ def main() -> None:
     parser.add_argument("--profiles", default=",".join(PROFILES))
     parser.add_argument("--first-size", type=int, default=0)
     args = parser.parse_args()
-    if args.threads < 1:
-        parser.error(f"--threads: expected at least 1, got {args.threads}")
+    try:
+        Options(threads=args.threads)
+    except ValueError as error:
+        parser.error(f"--{error}")  # "threads: must be in ..."
     apply_levers(args.set, args.param)
     OUT.mkdir(parents=True, exist_ok=True)
     if args.symmetry:
