@@ -66,12 +66,13 @@ TWO_CYCLE_CUTS = False
 """Add ``two_cycle_cuts`` (measured: docs/formulations-cpsat.md)."""
 
 KNAPSACK_CAP = True
+"""Cap the objective at the knapsack bound of ``formulations.seq_bound``."""
+
 UNION_BOUND = True
 """Add the union bound ``union_bound`` (measured: docs/formulations-cpsat.md)."""
 
 REVERSAL_CUT = False
 """Add ``reversal_cut`` (measured: docs/formulations-cpsat.md)."""
-"""Cap the objective at the knapsack bound of ``formulations.seq_bound``."""
 
 
 def supports(instance: Instance, options: Options) -> str | None:
