@@ -216,8 +216,11 @@ def test_integer_bound():
     assert integer_bound(None) is None
 
 
-def test_solution_margin_retry_keeps_first_bound(two_models, monkeypatch):
+def test_solution_margin_retry_keeps_first_bound(monkeypatch):
     """Tests the retry path: a rejected proof solution triggers an inner re-solve."""
+    # At T = 19.8 s two of the three users fit (test_exact), so the fast schedule
+    # does not serve every candidate and the MILP is solved.
+    instance = make_instance(deadline_s=19.8)
     calls = []
     original = solving._build_and_solve
 
@@ -230,12 +233,12 @@ def test_solution_margin_retry_keeps_first_bound(two_models, monkeypatch):
         return run
 
     monkeypatch.setattr(solving, "_build_and_solve", spy)
-    outcome = milp.solve(two_models, FAST)
+    outcome = milp.solve(instance, FAST)
     assert calls == ["proof", "inner"]
     assert (outcome.status, outcome.schedule.num_scheduled, outcome.bound) == (
         Status.OPTIMAL,
-        3,
-        3,
+        2,
+        2,
     )
 
 
@@ -328,3 +331,17 @@ def test_limit_keeps_time_limit_status_below_the_bound(two_models, monkeypatch):
     # the fast schedule serves 2 against the (pretended) bound 3.
     outcome = milp.solve(late, FAST)
     assert (outcome.status, outcome.schedule.num_scheduled) == (Status.TIME_LIMIT, 2)
+
+
+def test_no_solve_when_the_fast_schedule_serves_every_candidate(monkeypatch):
+    """Tests that milp returns a fast schedule serving everyone as optimal, unsolved."""
+
+    # two_models at T = 20 s serves all three users (test_exact's
+    # test_two_models_all_served_with_reuse), and so does dp, a fast method.
+    def no_solve(*args, **kwargs):
+        raise AssertionError("the MILP was solved")
+
+    monkeypatch.setattr(solving, "_build_and_solve", no_solve)
+    result = registry.run("milp", make_instance(), Options(threads=1, seed=0))
+    assert (result.status, result.served, result.bound) == (Status.OPTIMAL, 3, 3)
+    assert result.info["note"] == "the fast schedule serves every candidate user"

@@ -136,6 +136,26 @@ def test_exact_methods_agree_on_near_ties(seed, kind, delta, reuse, equal):
     assert_all_agree(instance, options, delta)
 
 
+# Found by a random search beyond the hypothesis seeds (2026-12-03): HiGHS's
+# presolve aggregator, at the MILP's tight tolerances, declared these equal
+# sub-channel models infeasible; milp ended "infeasible" with the fast schedule.
+HIGHS_AGGREGATOR_WITNESSES = [
+    (14793, "bls", 7.382098620391254e-09, True),
+    (5232561, "bls", 1e-08, False),
+    (5184848, "general", 5.157720902461518e-09, True),
+]
+
+
+@pytest.mark.parametrize(("seed", "kind", "delta", "reuse"), HIGHS_AGGREGATOR_WITNESSES)
+def test_exact_methods_agree_on_the_highs_aggregator_witnesses(
+    seed, kind, delta, reuse
+):
+    """Tests that milp proves the optimum where HiGHS's aggregator lost it."""
+    options = Options(reuse_blocks=reuse, bandwidth=Bandwidth(2), threads=1, seed=0)
+    instance = near_tie(tiny.generate(seed, kind=kind), options, seed, delta)
+    assert_all_agree(instance, options, delta)
+
+
 @pytest.mark.parametrize("delta", DELTAS)
 def test_near_tie_per_user_deadline(delta):
     """Tests milp and cpsat on a per-user deadline that a batch end misses by delta."""

@@ -19,9 +19,20 @@ from formulations.milp.data import SOLVER_TOLERANCE
 if TYPE_CHECKING:
     from solvers.result import Options
 
+HIGHS_AGGREGATOR_OFF = 1 << 12
+"""HiGHS ``presolve_rule_off`` bit of its aggregator (rule 12 in HiGHS 1.16).
+
+With the tight tolerances below, HiGHS 1.16's presolve aggregator declared
+near-tie models with equal sub-channels infeasible (or optimal at 0 without
+the floor) although a schedule with 0.26 s of slack was in them: 11 of about
+2,000 random near-tie instances (``tests/test_near_tie.py``, the witnesses). With the
+aggregator off all 11 are solved right; presolve off entirely also fixes them
+but made ``milp`` 7x slower on general-default (docs/formulations-milp.md)."""
+
 HIGHS_OPTIONS = {
     "mip_feasibility_tolerance": SOLVER_TOLERANCE,
     "primal_feasibility_tolerance": SOLVER_TOLERANCE,
+    "presolve_rule_off": HIGHS_AGGREGATOR_OFF,
 }
 # Names of the MIP gap, thread, seed and time-limit options of solvers run
 # through the legacy pyo.SolverFactory path, and extra options they need. The

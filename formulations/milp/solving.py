@@ -87,6 +87,12 @@ def solve(instance: Instance, options: Options) -> Outcome:
         info = {"note": "no user can meet its deadline", "variables": 0}
         return Outcome(empty, Status.OPTIMAL, 0, time.perf_counter() - start, info)
     fast, name = best_fast_schedule(instance, options)
+    if fast.num_scheduled >= len(data.users):
+        # It serves every user that could be served at all: optimal, no solve.
+        info = {"note": "the fast schedule serves every candidate user"}
+        info |= {"schedule_from": name, "variables": data.num_variables}
+        build_s = time.perf_counter() - start
+        return Outcome(fast, Status.OPTIMAL, fast.num_scheduled, build_s, info)
     if options.time_limit is not None:
         left = max(options.time_limit - (time.perf_counter() - start), 1e-3)
         options = replace(options, time_limit=left)
