@@ -9,6 +9,9 @@ way would serve one user more or less than the oracle.
 from __future__ import annotations
 
 import dataclasses
+import json
+import subprocess
+import sys
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -19,6 +22,7 @@ from hypothesis import strategies as st
 
 from formulations import milp
 from instances.generators import tiny
+from instances.io import save_instance
 from instances.schedule import Schedule, evaluate
 from instances.timing import DEADLINE_RTOL, Bandwidth, meets
 from solvers import registry
@@ -154,6 +158,42 @@ def test_exact_methods_agree_on_the_highs_aggregator_witnesses(
     options = Options(reuse_blocks=reuse, bandwidth=Bandwidth(2), threads=1, seed=0)
     instance = near_tie(tiny.generate(seed, kind=kind), options, seed, delta)
     assert_all_agree(instance, options, delta)
+
+
+# Found by the same search: HiGHS's presolve looped without end on milp-seq's
+# model of these (at integrality tolerance 1e-10; the first only with the
+# aggregator off), time limit or not. A subprocess with a timeout keeps a
+# regression from hanging the test run.
+HIGHS_PRESOLVE_LOOP_WITNESSES = [
+    (936285, "general", 1.2715437636268434e-09, False),
+    (4648042, "bls", 1.1e-09, True),
+]
+
+
+@pytest.mark.parametrize(
+    ("seed", "kind", "delta", "reuse"), HIGHS_PRESOLVE_LOOP_WITNESSES
+)
+def test_milp_seq_returns_on_the_presolve_loop_witnesses(
+    seed, kind, delta, reuse, tmp_path
+):
+    """Tests that milp-seq returns the optimum where HiGHS's presolve looped."""
+    options = Options(reuse_blocks=reuse, threads=1, seed=0)
+    instance = near_tie(tiny.generate(seed, kind=kind), options, seed, delta)
+    save_instance(instance, tmp_path / "i.json")
+    command = [
+        sys.executable,
+        "-m",
+        "partialloading",
+        "solve",
+        str(tmp_path / "i.json"),
+    ]
+    command += ["--method", "milp-seq", "--json", "--time-limit", "30"]
+    command += [] if reuse else ["--no-reuse"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    document = json.loads(done.stdout)
+    oracle = registry.run("bruteforce", instance, options).served
+    assert (document["status"], document["served"]) == ("optimal", oracle)
 
 
 @pytest.mark.parametrize("delta", DELTAS)
