@@ -24,10 +24,10 @@ HIGHS_AGGREGATOR_OFF = 1 << 12
 
 With the tight tolerances below, HiGHS 1.16's presolve aggregator declared
 near-tie models with equal sub-channels infeasible (or optimal at 0 without
-the floor) although a schedule with 0.26 s of slack was in them: 11 of about
-2,000 random near-tie instances (``tests/test_near_tie.py``, the witnesses). With the
-aggregator off all 11 are solved right; presolve off entirely also fixes them
-but made ``milp`` 7x slower on general-default (docs/formulations-milp.md)."""
+the floor) although a schedule with 0.26 s of slack was in them: 11 instances
+of a random near-tie search (three are witnesses in ``tests/test_near_tie.py``).
+With the aggregator off all 11 are solved right; presolve off entirely also
+fixes them but is slower (docs/formulations-milp.md section 5)."""
 
 HIGHS_INTEGRALITY_TOLERANCE = 1e-9
 """HiGHS ``mip_feasibility_tolerance``. At 1e-10 (= SOLVER_TOLERANCE), HiGHS 1.16's
