@@ -186,8 +186,10 @@ then proves the incumbent optimal) rather than at the incumbent."""
 REFINE = 1e-3
 """Factor of the resolution after a solution that exact arithmetic rejects."""
 
-MIN_RESOLUTION_S = 1e-9
-"""Finest resolution (the evaluator's relative tolerance is 1e-9 of T)."""
+MIN_RESOLUTION_S = 1e-12
+"""Finest resolution: a schedule can miss the evaluator's rule T (1 + 1e-9) by less
+than a nanosecond, which a 1 ns model admits again and again (docs/formulations-cpsat.md
+section 1)."""
 
 CPSAT_PARAMETERS: dict[str, object] = {}
 """Extra CP-SAT parameters of every solve (none by default; levers measured in

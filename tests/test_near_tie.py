@@ -196,6 +196,21 @@ def test_milp_seq_returns_on_the_presolve_loop_witnesses(
     assert (document["status"], document["served"]) == ("optimal", oracle)
 
 
+def test_cpsat_refines_below_a_nanosecond_at_a_near_tie():
+    """Tests that cpsat proves a 1.4 ns near miss with a few cuts, not hundreds."""
+    # The serial schedule's end is 1.1e-9 relative (about 15.7 ns at T = 14.3 s)
+    # past T, 1.4 ns beyond the evaluator's rule. At 1 ns the optimistic model
+    # keeps admitting such schedules (each rounded term gives up to a unit), and
+    # cutting them one at a time took 408 no-goods and 206 s; at 1 ps it is
+    # rejected at once.
+    options = Options(reuse_blocks=False, bandwidth=Bandwidth(2), threads=1, seed=0)
+    instance = near_tie(tiny.generate(5417379, kind="bls"), options, 5417379, 1.1e-9)
+    result = registry.run("cpsat", instance, options)
+    oracle = registry.run("bruteforce", instance, options).served
+    assert (result.status, result.served) == (Status.OPTIMAL, oracle)
+    assert result.info["cuts"] <= 5
+
+
 @pytest.mark.parametrize("delta", DELTAS)
 def test_near_tie_per_user_deadline(delta):
     """Tests milp and cpsat on a per-user deadline that a batch end misses by delta."""
