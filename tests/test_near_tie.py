@@ -160,6 +160,25 @@ def test_exact_methods_agree_on_the_highs_aggregator_witnesses(
     assert_all_agree(instance, options, delta)
 
 
+# Found by a later search with the kept settings: the proof solve said
+# "infeasible" below the fast schedule's floor; milp now solves again without
+# presolve (optimal split, no equal sub-channels).
+HIGHS_RETRY_WITNESSES = [
+    (4062632, "bls", 1e-08, False),
+    (5698665, "general", 8.689839025271538e-09, True),
+]
+
+
+@pytest.mark.parametrize(("seed", "kind", "delta", "reuse"), HIGHS_RETRY_WITNESSES)
+def test_milp_retries_without_presolve_below_a_verified_floor(seed, kind, delta, reuse):
+    """Tests that milp's retry without presolve proves what HiGHS called infeasible."""
+    options = Options(reuse_blocks=reuse, threads=1, seed=0)
+    instance = near_tie(tiny.generate(seed, kind=kind), options, seed, delta)
+    result = registry.run("milp", instance, options)
+    assert result.info.get("presolve_retry") is True
+    assert_all_agree(instance, options, delta)
+
+
 # Found by the same search: HiGHS's presolve looped without end on milp-seq's
 # model of these (at integrality tolerance 1e-10; the first only with the
 # aggregator off), time limit or not. A subprocess with a timeout keeps a

@@ -90,11 +90,12 @@ def legacy_end(termination: str) -> End:
     return _LEGACY_END.get(termination, End.ERROR)
 
 
-def solve_highs(m, options: Options):
+def solve_highs(m, options: Options, presolve: bool = True):
     """Solve with HiGHS through ``pyomo.contrib.solver``; load the incumbent into m.
 
     ``abs_gap = 0.99``: the objective is an integer, so a dual bound below the
     incumbent + 1 already proves it optimal (floor(bound) == incumbent).
+    ``presolve=False`` switches HiGHS's presolve off (``milp``'s retry).
     """
     from pyomo.contrib.solver.common.factory import SolverFactory
     from pyomo.contrib.solver.common.results import SolutionStatus
@@ -110,7 +111,11 @@ def solve_highs(m, options: Options):
         threads=options.threads,
         time_limit=options.time_limit,
         tee=options.log,
-        solver_options={"random_seed": options.seed, **HIGHS_OPTIONS},
+        solver_options={
+            "random_seed": options.seed,
+            **HIGHS_OPTIONS,
+            **({} if presolve else {"presolve": "off"}),
+        },
     )
     wall = time.perf_counter() - begin
     solve_s = float(res.timing_info.highs_time)

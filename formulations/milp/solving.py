@@ -97,6 +97,14 @@ def solve(instance: Instance, options: Options) -> Outcome:
         left = max(options.time_limit - (time.perf_counter() - start), 1e-3)
         options = replace(options, time_limit=left)
     run = _build_and_solve(instance, options, data, start, fast.num_scheduled)
+    highs = (options.solver or "highs") == "highs"
+    if run.end is End.INFEASIBLE and fast.num_scheduled and highs:
+        # The floor is met by a schedule the evaluator accepted, so "infeasible"
+        # is HiGHS's presolve losing it (docs/formulations-milp.md section 5).
+        run = _build_and_solve(
+            instance, options, data, start, fast.num_scheduled, presolve=False
+        )
+        run.info["presolve_retry"] = True
     bound, build_s, end, rows = run.bound, run.build_s, run.end, ["proof"]
     schedule = _accepted(instance, run)
     while schedule is None and run.has_solution and run.end is not End.LIMIT:
@@ -127,11 +135,17 @@ def _accepted(instance: Instance, run: _Run) -> Schedule | None:
 
 
 def _build_and_solve(
-    instance: Instance, options: Options, data: Data, start: float, floor: int = 0
+    instance: Instance,
+    options: Options,
+    data: Data,
+    start: float,
+    floor: int = 0,
+    presolve: bool = True,
 ) -> _Run:
     """Build the model for ``data``, solve it, and read the schedule.
 
-    ``floor`` > 0 adds sum x >= floor (users served by a known schedule).
+    ``floor`` > 0 adds sum x >= floor (users served by a known schedule);
+    ``presolve=False`` switches HiGHS's presolve off.
     """
     import pyomo.environ as pyo
 
@@ -141,8 +155,11 @@ def _build_and_solve(
     if floor > 0:
         m.fast_floor = pyo.Constraint(expr=sum(m.x.values()) >= floor)
     built = time.perf_counter()
-    solve_fn = solve_highs if name == "highs" else solve_legacy
-    end, has_solution, bound, setup_s, info = solve_fn(m, options)
+    if name == "highs":
+        solved = solve_highs(m, options, presolve)
+    else:
+        solved = solve_legacy(m, options)
+    end, has_solution, bound, setup_s, info = solved
     schedule = _read_schedule(instance, m, data, options) if has_solution else None
     info = {
         "solver": name,
